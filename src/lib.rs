@@ -1,0 +1,24 @@
+//! mailsweep: mailbox hygiene and quota auditing for IMAP, POP3, Maildir and mbox.
+//!
+//! The architecture in a few lines (dependencies point downwards only):
+//! - [`cli`] parses arguments; [`commands`] runs one subcommand each (thin orchestration).
+//! - [`config`] and [`secret`] say which accounts exist and where their secrets come from.
+//! - [`source`] opens any source (server or local store) and turns it into model values.
+//! - [`imap`], [`pop`], [`net`] are the protocol adapters; [`store`] reads local Maildir/mbox.
+//! - [`report`] renders model values as tables, JSON or monitoring formats into any `io::Write`.
+//! - [`model`] is the pure domain (sizes, quota, folders, verdicts): no I/O, no async.
+//! - [`error`] and [`exit`] classify failures once, for the entry point.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exit;
+pub mod imap;
+pub mod model;
+pub mod net;
+pub mod pop;
+pub mod report;
+pub mod secret;
+pub mod source;
+pub mod store;

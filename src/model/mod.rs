@@ -1,0 +1,18 @@
+//! The pure domain: sizes, quota, folders, thresholds, verdicts. No I/O, no async, no
+//! protocol types: adapters convert into these, renderers read from them.
+
+pub mod folder;
+pub mod mutf7;
+pub mod probe;
+pub mod quota;
+pub mod size;
+pub mod source;
+pub mod status;
+pub mod usage;
+
+pub use folder::{FolderMark, FolderUsage, SpecialUse};
+pub use quota::{QuotaResource, QuotaRoot};
+pub use source::{Protocol, Security, ServerSpec, SourceSpec};
+pub use status::{Status, Thresholds};
+pub use usage::{QuotaInfo, SizeMethod, UsageReport};
+pub use probe::{CertInfo, ProbeReport, TlsInfo};
