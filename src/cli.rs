@@ -1,1 +1,240 @@
-//! (being written)
+//! The command-line interface: the clap tree. Doc comments here are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::usage::SortKey;
+use crate::report::Format;
+use crate::secret::Mechanism;
+
+/// Mailbox hygiene and quota auditing for IMAP, POP3, Maildir and mbox.
+///
+/// Measures what mail hosts' guides advise: quota use, big folders, and (in later
+/// versions) big attachments, deleting POP clients and old mail to archive.
+///
+/// Exit codes: 0 OK, 1 WARNING (a warn threshold crossed), 2 CRITICAL (a critical
+/// threshold crossed, or a server could not be checked), 3 UNKNOWN (usage or config error).
+#[derive(Debug, Parser)]
+#[command(name = "mailsweep", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Seconds allowed for each network operation (connect, handshake, one answer)
+    /// [default: 30].
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
+
+    /// Trust the CA certificates in this PEM file beside the system store (private CA).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password
+    /// then crosses the network in clear.
+    #[arg(long, global = true)]
+    pub plaintext: bool,
+
+    /// When to use colours in tables.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Connect, log in and show what the server offers (TLS, capabilities, quota roots).
+    ///
+    /// Example: mailsweep probe imaps://alice@mail.example.org
+    Probe(ProbeArgs),
+    /// Size per folder against the quota, with thresholds for monitoring.
+    ///
+    /// Examples:
+    ///   mailsweep usage imaps://alice@mail.example.org
+    ///   mailsweep usage --account work --format nagios --warn 80 --crit 95
+    ///   mailsweep usage maildir:/var/vmail/example.org/alice/Maildir --top 10
+    ///   mailsweep usage imaps://mail.example.org --admin admin --user alice --user bob
+    Usage(UsageArgs),
+    /// Print shell completions to stdout (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Example: mailsweep completions bash > /etc/bash_completion.d/mailsweep
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which mailboxes to work on, shared by every command that reads mail.
+#[derive(Debug, Args, Default, Clone)]
+pub struct TargetArgs {
+    /// Named account(s) from the config file.
+    #[arg(long = "account", short = 'a', value_name = "NAME")]
+    pub accounts: Vec<String>,
+
+    /// Every account in the config file.
+    #[arg(long, conflicts_with = "accounts")]
+    pub all_accounts: bool,
+
+    /// Log in as this admin (e.g. a Dovecot master user) and open the source's user's
+    /// mailbox through SASL PLAIN's authorization identity. The password is the admin's.
+    #[arg(long, value_name = "ADMIN")]
+    pub admin: Option<String>,
+
+    /// With --admin: audit this user's mailbox (repeatable), instead of the source's user.
+    #[arg(long = "user", value_name = "USER", requires = "admin")]
+    pub users: Vec<String>,
+
+    /// With --admin: audit every user listed in this file (one per line, # comments).
+    #[arg(long, value_name = "FILE", requires = "admin")]
+    pub users_file: Option<PathBuf>,
+
+    /// A command printing the password on its first line (instead of MAILSWEEP_PASSWORD
+    /// or the prompt). The password itself never goes on the command line.
+    #[arg(long, value_name = "CMD")]
+    pub password_command: Option<String>,
+
+    /// Login mechanism.
+    #[arg(long, value_enum, value_name = "MECH")]
+    pub auth: Option<MechanismArg>,
+
+    /// How many mailboxes are checked at once when there are several [default: 4].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MechanismArg {
+    Auto,
+    Plain,
+    Login,
+    Apop,
+    Xoauth2,
+    Oauthbearer,
+}
+
+impl From<MechanismArg> for Mechanism {
+    fn from(m: MechanismArg) -> Self {
+        match m {
+            MechanismArg::Auto => Mechanism::Auto,
+            MechanismArg::Plain => Mechanism::Plain,
+            MechanismArg::Login => Mechanism::Login,
+            MechanismArg::Apop => Mechanism::Apop,
+            MechanismArg::Xoauth2 => Mechanism::Xoauth2,
+            MechanismArg::Oauthbearer => Mechanism::Oauthbearer,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// imaps://USER@HOST[:PORT], imap://, pop3s://, pop3://, maildir:PATH or mbox:PATH
+    /// (default: the config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Sources to measure (several allowed); default: the config's default account.
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Folder order.
+    #[arg(long, value_enum, default_value_t = SortKey::Size)]
+    pub sort: SortKey,
+
+    /// Show only the N first folders (totals still count all).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Quota use (percent) at which the status is WARNING (exit 1) [default: 80].
+    #[arg(long, value_name = "PERCENT")]
+    pub warn: Option<String>,
+
+    /// Quota use (percent) at which the status is CRITICAL (exit 2) [default: 95].
+    #[arg(long, value_name = "PERCENT")]
+    pub crit: Option<String>,
+
+    /// Output format: a table, JSON, a Nagios/Icinga status line with perfdata, or a
+    /// Prometheus textfile (node_exporter textfile collector).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// How IMAP folder sizes are measured: STATUS=SIZE when offered (fast), or a
+    /// streamed UID FETCH of every message's RFC822.SIZE (slow, works everywhere).
+    #[arg(long, value_enum, default_value_t = SizeMethodArg::Auto)]
+    pub size_method: SizeMethodArg,
+
+    /// Skip the oldest/newest dates (saves two round trips per folder on the fast path).
+    #[arg(long)]
+    pub no_dates: bool,
+
+    /// IMAP connections per mailbox used in parallel when it has many folders [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub connections: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum SizeMethodArg {
+    #[default]
+    Auto,
+    Status,
+    Fetch,
+}
+
+/// Writes completions for every shell and the man page into `dir` (`completions/`).
+pub fn generate_assets(dir: &std::path::Path) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    std::fs::create_dir_all(dir)?;
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+        let mut cmd = Cli::command();
+        clap_complete::generate_to(shell, &mut cmd, "mailsweep", dir)?;
+    }
+    let mut man = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut man)?;
+    std::fs::write(dir.join("mailsweep.1"), man)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_clap_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn users_need_admin() {
+        assert!(Cli::try_parse_from(["mailsweep", "usage", "imaps://h", "--user", "bob"]).is_err());
+        assert!(Cli::try_parse_from(["mailsweep", "usage", "imaps://h", "--admin", "a", "--user", "bob"]).is_ok());
+    }
+}

@@ -1,1 +1,11 @@
-//! (being written)
+//! The IMAP adapter: converts between async-imap's wire types (plus our own raw
+//! exchanges for what it cannot parse) and the model. Nothing outside this module sees
+//! an IMAP response.
+
+mod probe;
+pub mod session;
+mod usage;
+pub mod wire;
+
+pub use probe::probe;
+pub use usage::{Route, UsageOptions, usage};

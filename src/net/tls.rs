@@ -2,7 +2,7 @@
 //! certificate problems explained in plain words.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -16,16 +16,31 @@ use tokio_rustls::client::TlsStream;
 use crate::error;
 use crate::model::{CertInfo, TlsInfo};
 
-/// Where trust comes from.
+/// Where trust comes from. Clones share one built configuration, so the system store
+/// is loaded once per run however many mailboxes are audited.
 #[derive(Debug, Clone, Default)]
 pub struct TlsSettings {
     /// PEM file of extra CA certificates (a private CA), trusted beside the system store.
     pub ca_file: Option<PathBuf>,
+    built: Arc<OnceLock<Arc<ClientConfig>>>,
 }
 
 impl TlsSettings {
-    /// Builds the client configuration: the platform verifier with the extra roots.
+    pub fn new(ca_file: Option<PathBuf>) -> Self {
+        TlsSettings { ca_file, built: Arc::default() }
+    }
+
+    /// The client configuration (built on first use): the platform verifier with the
+    /// extra roots.
     pub fn client_config(&self) -> Result<Arc<ClientConfig>> {
+        if let Some(c) = self.built.get() {
+            return Ok(c.clone());
+        }
+        let config = self.build()?;
+        Ok(self.built.get_or_init(|| config).clone())
+    }
+
+    fn build(&self) -> Result<Arc<ClientConfig>> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut extra = Vec::new();
         if let Some(path) = &self.ca_file {
@@ -192,7 +207,7 @@ mod tests {
 
     #[test]
     fn missing_ca_file_is_a_usage_error_with_a_hint() {
-        let s = TlsSettings { ca_file: Some("/nonexistent/ca.pem".into()) };
+        let s = TlsSettings::new(Some("/nonexistent/ca.pem".into()));
         let e = s.client_config().unwrap_err();
         assert_eq!(error::exit_code(&e), crate::exit::ExitCode::Unknown);
         assert!(error::one_line(&e).contains("/nonexistent/ca.pem"));

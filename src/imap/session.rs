@@ -1,0 +1,613 @@
+//! An authenticated IMAP session: connect (TLS, STARTTLS or opt-in plaintext), greet,
+//! log in, and the commands mailsweep needs, each bounded by the network timeout and
+//! converted to model types at this edge.
+//!
+//! Pre-login traffic (greeting, STARTTLS, CAPABILITY) and the commands async-imap cannot
+//! parse (STATUS with SIZE, LIST-STATUS) go through [`super::wire`] on the same socket;
+//! everything else goes through async-imap.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use futures::{Stream as FuturesStream, StreamExt};
+use jiff::Timestamp;
+use rustls::ClientConfig;
+use tokio::io::AsyncReadExt;
+
+use super::wire::{self, RawResponse, State};
+use crate::error;
+use crate::model::{self, QuotaResource, QuotaRoot, Security, ServerSpec, TlsInfo};
+use crate::net::{self, NetSettings, Stream};
+use crate::secret::{Credentials, Mechanism};
+
+type Inner = async_imap::Session<Stream>;
+
+/// What was learned before login.
+#[derive(Debug, Clone)]
+pub struct ConnectInfo {
+    pub address: String,
+    pub connect_ms: u64,
+    pub tls: Option<TlsInfo>,
+    pub greeting: String,
+    /// Capabilities offered before login.
+    pub capabilities: Vec<String>,
+}
+
+/// A folder as LIST shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFolder {
+    /// The raw (modified UTF-7) name, as the server spells it.
+    pub raw: String,
+    pub delimiter: Option<char>,
+    pub attributes: Vec<String>,
+}
+
+impl ListedFolder {
+    pub fn noselect(&self) -> bool {
+        self.attributes
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
+    }
+
+    /// The decoded UTF-8 name with `/` as the hierarchy separator.
+    pub fn display_name(&self) -> String {
+        display_name(&self.raw, self.delimiter)
+    }
+
+    /// The model folder this LIST entry describes (sizes still empty).
+    pub fn to_usage(&self) -> model::FolderUsage {
+        let mut f = model::FolderUsage::new(self.display_name(), self.raw.clone());
+        if let Some(role) = self.attributes.iter().find_map(|a| model::SpecialUse::from_attribute(a)) {
+            f.role = Some(role);
+        }
+        f.noselect = self.noselect();
+        f
+    }
+}
+
+/// Decodes a raw folder name and joins its hierarchy with `/`.
+pub fn display_name(raw: &str, delimiter: Option<char>) -> String {
+    let decoded = model::mutf7::decode_lossy(raw);
+    match delimiter {
+        Some(d) if d != '/' => decoded.split(d).collect::<Vec<_>>().join("/"),
+        _ => decoded,
+    }
+}
+
+/// Sizes and counts of one folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderStatus {
+    pub messages: u64,
+    pub unseen: Option<u64>,
+    pub size: Option<u64>,
+}
+
+/// The result of a per-folder command on a folder that may vanish meanwhile.
+pub enum Found<T> {
+    Yes(T),
+    /// The server says the folder does not exist (deleted during the scan).
+    Vanished(String),
+}
+
+/// An authenticated session.
+pub struct Session {
+    inner: Inner,
+    timeout: Duration,
+    raw_tags: u32,
+    /// Capabilities after login (upper-cased as sent).
+    pub capabilities: Vec<String>,
+    /// The mechanism that logged in (`PLAIN`, `LOGIN`, ...).
+    pub mechanism: String,
+}
+
+/// Connects, upgrades to TLS as the source asks, and reads the greeting.
+pub async fn connect(spec: &ServerSpec, net: &NetSettings) -> Result<(Stream, ConnectInfo)> {
+    let started = Instant::now();
+    let tcp = net::connect_tcp(&spec.host, spec.port, net.timeout).await?;
+    let address = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+    let mut tls = None;
+    let mut stream = match spec.security {
+        Security::Tls => {
+            let (s, info) = net::tls::handshake(tcp, &spec.host, net.tls.client_config()?, net.timeout).await?;
+            tls = Some(info);
+            Stream::Tls(Box::new(s))
+        }
+        Security::StartTls | Security::Plain => Stream::Plain(tcp),
+    };
+    let connect_ms = started.elapsed().as_millis() as u64;
+    let greeting = read_greeting(&mut stream, net.timeout).await?;
+    let mut tag = 0u32;
+    let mut capabilities = capability(&mut stream, &mut tag, net.timeout).await?;
+    if spec.security == Security::StartTls {
+        if !capabilities.iter().any(|c| c.eq_ignore_ascii_case("STARTTLS")) {
+            return Err(error::failure_hint(
+                format!("{}:{} does not offer STARTTLS, so the password would cross in clear", spec.host, spec.port),
+                "use imaps:// (port 993), or pass --plaintext to accept an unencrypted login",
+            ));
+        }
+        let r = raw(&mut stream, &mut tag, "STARTTLS", net.timeout).await?;
+        if r.status.state != State::Ok {
+            return Err(anyhow::anyhow!("the server refused STARTTLS: {}", r.status.text));
+        }
+        let Stream::Plain(tcp) = stream else { unreachable!("STARTTLS runs on a plain stream") };
+        let (s, info) = net::tls::handshake(tcp, &spec.host, net.tls.client_config()?, net.timeout).await?;
+        tls = Some(info);
+        stream = Stream::Tls(Box::new(s));
+        // Capabilities before STARTTLS must be forgotten (RFC 3501 §6.2.1).
+        capabilities = capability(&mut stream, &mut tag, net.timeout).await?;
+    }
+    Ok((stream, ConnectInfo { address, connect_ms, tls, greeting, capabilities }))
+}
+
+/// Reads the server's first line: `* OK ...` (or `* PREAUTH`, `* BYE`).
+async fn read_greeting(stream: &mut Stream, limit: Duration) -> Result<String> {
+    let mut line = Vec::with_capacity(256);
+    let mut byte = [0u8; 1];
+    // Byte by byte: the greeting is short, and reading past it could swallow data that
+    // belongs to the next exchange.
+    loop {
+        let n = net::deadline(limit, || "waiting for the server's greeting".into(), stream.read(&mut byte)).await?;
+        if n == 0 {
+            return Err(error::failure_hint(
+                "the server closed the connection before greeting",
+                "the port may not speak IMAP, or the server refuses this client's address",
+            ));
+        }
+        line.push(byte[0]);
+        if line.ends_with(b"\r\n") || line.ends_with(b"\n") {
+            break;
+        }
+        if line.len() > 8192 {
+            return Err(anyhow::anyhow!("the server's greeting is longer than 8 KiB: not an IMAP server?"));
+        }
+    }
+    let text = String::from_utf8_lossy(&line).trim_end().to_string();
+    let upper = text.to_ascii_uppercase();
+    if upper.starts_with("* OK") {
+        Ok(text[4..].trim().to_string())
+    } else if upper.starts_with("* BYE") {
+        Err(anyhow::anyhow!("the server said goodbye at once: {}", text[5..].trim()))
+    } else if upper.starts_with("* PREAUTH") {
+        Err(anyhow::anyhow!("the server pre-authenticated the connection; mailsweep expects to log in"))
+    } else {
+        Err(error::failure_hint(
+            format!("unexpected greeting \"{}\"", text.chars().take(80).collect::<String>()),
+            "this port does not seem to speak IMAP (POP3 answers +OK; imaps:// is 993, imap:// 143)",
+        ))
+    }
+}
+
+/// A raw tagged command on a stream not (yet) owned by async-imap.
+async fn raw(stream: &mut Stream, tag: &mut u32, command: &str, limit: Duration) -> Result<RawResponse> {
+    *tag += 1;
+    let r = wire::raw_command(stream, &format!("MS{tag}"), command, limit).await?;
+    if r.trailing_bytes {
+        return Err(anyhow::anyhow!("the server sent unexpected data after answering {}", verb(command)));
+    }
+    Ok(r)
+}
+
+fn verb(command: &str) -> &str {
+    command.split_whitespace().next().unwrap_or(command)
+}
+
+async fn capability(stream: &mut Stream, tag: &mut u32, limit: Duration) -> Result<Vec<String>> {
+    let r = raw(stream, tag, "CAPABILITY", limit).await?;
+    let caps = r.untagged.iter().find_map(|u| wire::parse_capability(u)).unwrap_or_default();
+    Ok(caps)
+}
+
+/// SASL PLAIN's initial response: authzid NUL authcid NUL password.
+struct PlainAuth<'a>(&'a Credentials);
+
+impl async_imap::Authenticator for PlainAuth<'_> {
+    type Response = Vec<u8>;
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        let c = self.0;
+        let mut v = Vec::new();
+        v.extend_from_slice(c.authzid.as_deref().unwrap_or("").as_bytes());
+        v.push(0);
+        v.extend_from_slice(c.login.as_bytes());
+        v.push(0);
+        v.extend_from_slice(c.secret.expose().as_bytes());
+        v
+    }
+}
+
+/// OAuth 2 bearer tokens (XOAUTH2, or OAUTHBEARER per RFC 7628).
+struct BearerAuth<'a> {
+    creds: &'a Credentials,
+    oauthbearer: bool,
+    answered: bool,
+}
+
+impl async_imap::Authenticator for BearerAuth<'_> {
+    type Response = Vec<u8>;
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        // A second challenge carries the server's JSON error: answer empty to end it.
+        if std::mem::replace(&mut self.answered, true) {
+            return if self.oauthbearer { b"\x01".to_vec() } else { Vec::new() };
+        }
+        bearer_response(self.creds, self.oauthbearer)
+    }
+}
+
+fn bearer_response(c: &Credentials, oauthbearer: bool) -> Vec<u8> {
+    let token = c.secret.expose();
+    if oauthbearer {
+        format!("n,a={},\x01auth=Bearer {token}\x01\x01", c.mailbox_owner()).into_bytes()
+    } else {
+        format!("user={}\x01auth=Bearer {token}\x01\x01", c.mailbox_owner()).into_bytes()
+    }
+}
+
+fn offers_auth(caps: &[String], mech: &str) -> bool {
+    caps.iter().any(|c| c.eq_ignore_ascii_case(&format!("AUTH={mech}")))
+}
+
+impl Session {
+    /// Connects and logs in. Login failures name the account and quote the server.
+    pub async fn open(spec: &ServerSpec, net: &NetSettings, creds: &Credentials) -> Result<(Session, ConnectInfo)> {
+        let (stream, info) = connect(spec, net).await?;
+        let session = Self::login(stream, &info.capabilities, spec, net.timeout, creds).await?;
+        Ok((session, info))
+    }
+
+    /// Logs in on a connected stream (see [`connect`]).
+    pub async fn login(
+        stream: Stream,
+        caps: &[String],
+        spec: &ServerSpec,
+        timeout: Duration,
+        creds: &Credentials,
+    ) -> Result<Session> {
+        if caps.iter().any(|c| c.eq_ignore_ascii_case("LOGINDISABLED")) {
+            return Err(error::failure_hint(
+                "the server disables login on this connection (LOGINDISABLED)",
+                "use imaps:// or imap:// with STARTTLS",
+            ));
+        }
+        let client = async_imap::Client::new(stream);
+        let mech = match creds.mechanism {
+            Mechanism::Auto if creds.authzid.is_some() || offers_auth(caps, "PLAIN") => "PLAIN",
+            Mechanism::Auto | Mechanism::Login => "LOGIN",
+            Mechanism::Plain => "PLAIN",
+            Mechanism::Xoauth2 => "XOAUTH2",
+            Mechanism::Oauthbearer => "OAUTHBEARER",
+            Mechanism::Apop => return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer")),
+        };
+        if creds.authzid.is_some() && mech != "PLAIN" {
+            return Err(error::usage("an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity"));
+        }
+        let what = || format!("logging in as {}", creds.login);
+        let result = match mech {
+            "PLAIN" => net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate("PLAIN", PlainAuth(creds)).await) }).await?,
+            "LOGIN" => net::deadline(timeout, what, async {
+                Ok::<_, anyhow::Error>(client.login(&creds.login, creds.secret.expose()).await)
+            })
+            .await?,
+            other => {
+                let auth = BearerAuth { creds, oauthbearer: other == "OAUTHBEARER", answered: false };
+                net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate(other, auth).await) }).await?
+            }
+        };
+        let inner = match result {
+            Ok(s) => s,
+            Err((e, _client)) => return Err(login_error(e, spec, creds)),
+        };
+        let mut session = Session { inner, timeout, raw_tags: 0, capabilities: Vec::new(), mechanism: mech.to_string() };
+        let caps = session.timed("reading capabilities", |s| Box::pin(s.inner.capabilities())).await?;
+        session.capabilities = caps
+            .iter()
+            .map(|c| match c {
+                async_imap::types::Capability::Imap4rev1 => "IMAP4rev1".to_string(),
+                async_imap::types::Capability::Auth(a) => format!("AUTH={a}"),
+                async_imap::types::Capability::Atom(a) => a.to_string(),
+            })
+            .collect();
+        session.capabilities.sort();
+        Ok(session)
+    }
+
+    /// Whether the server offers a capability (case-insensitive).
+    pub fn has(&self, cap: &str) -> bool {
+        self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(cap))
+    }
+
+    /// Runs one async-imap command under the timeout, naming the action on failure.
+    async fn timed<'s, T>(
+        &'s mut self,
+        what: &str,
+        f: impl FnOnce(&'s mut Self) -> std::pin::Pin<Box<dyn Future<Output = async_imap::error::Result<T>> + Send + 's>>,
+    ) -> Result<T> {
+        let limit = self.timeout;
+        let what = what.to_string();
+        let w = what.clone();
+        net::deadline(limit, move || w, f(self)).await.map_err(|e| imap_error(e, &what))
+    }
+
+    /// Runs a command that async-imap cannot parse, on the same socket (see `wire`).
+    pub async fn raw(&mut self, command: &str) -> Result<RawResponse> {
+        self.drain_unsolicited();
+        self.raw_tags += 1;
+        let tag = format!("MSR{}", self.raw_tags);
+        let r = wire::raw_command(self.inner.get_mut(), &tag, command, self.timeout).await?;
+        if r.trailing_bytes {
+            return Err(anyhow::anyhow!(
+                "the server sent unexpected data after answering {}; the connection cannot be trusted",
+                verb(command)
+            ));
+        }
+        Ok(r)
+    }
+
+    /// async-imap keeps unsolicited responses in a channel of 100; nothing here needs
+    /// them, so they are dropped between commands rather than left to fill it.
+    fn drain_unsolicited(&mut self) {
+        while self.inner.unsolicited_responses.try_recv().is_ok() {}
+    }
+
+    /// Every folder, with attributes (SPECIAL-USE roles included when offered).
+    pub async fn list(&mut self) -> Result<Vec<ListedFolder>> {
+        self.drain_unsolicited();
+        let limit = self.timeout;
+        let stream = net::deadline(limit, || "listing folders".into(), async {
+            self.inner.list(Some(""), Some("*")).await.map_err(anyhow::Error::from)
+        })
+        .await
+        .context("cannot list folders")?;
+        let mut out = Vec::new();
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = next(&mut stream, limit, "listing folders").await? {
+            let name = item.map_err(|e| imap_error(e, "listing folders"))?;
+            out.push(ListedFolder {
+                raw: name.name().to_string(),
+                delimiter: name.delimiter().and_then(|d| d.chars().next()),
+                attributes: name.attributes().iter().map(attribute_name).collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// LIST-STATUS (RFC 5819) with SIZE: every folder and its counts in one round trip.
+    pub async fn list_status(&mut self) -> Result<Vec<(ListedFolder, Option<FolderStatus>)>> {
+        let r = self.raw("LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN SIZE))").await?;
+        if r.status.state != State::Ok {
+            return Err(anyhow::anyhow!("LIST-STATUS failed: {}", r.status.text));
+        }
+        let mut folders: Vec<(ListedFolder, Option<FolderStatus>)> = Vec::new();
+        let mut statuses = Vec::new();
+        for u in &r.untagged {
+            if let Some(l) = wire::parse_list(u) {
+                folders.push((
+                    ListedFolder {
+                        raw: String::from_utf8_lossy(&l.name).into_owned(),
+                        delimiter: l.delimiter,
+                        attributes: l.attributes,
+                    },
+                    None,
+                ));
+            } else if let Some(s) = wire::parse_status(u) {
+                statuses.push(s);
+            }
+        }
+        for s in statuses {
+            let name = String::from_utf8_lossy(&s.name);
+            if let Some((_, slot)) = folders.iter_mut().find(|(f, _)| f.raw == name) {
+                *slot = Some(FolderStatus { messages: s.messages.unwrap_or(0), unseen: s.unseen, size: s.size });
+            }
+        }
+        Ok(folders)
+    }
+
+    /// STATUS with SIZE (RFC 8438) for one folder.
+    pub async fn status_size(&mut self, raw_name: &str) -> Result<Found<FolderStatus>> {
+        let quoted = wire::quote(raw_name.as_bytes()).map_err(|e| anyhow::anyhow!("folder name {raw_name:?}: {e}"))?;
+        let r = self.raw(&format!("STATUS {quoted} (MESSAGES UNSEEN SIZE)")).await?;
+        match r.status.state {
+            State::Ok => {}
+            State::No => return Ok(Found::Vanished(r.status.text)),
+            _ => return Err(anyhow::anyhow!("STATUS refused: {}", r.status)),
+        }
+        let s = r
+            .untagged
+            .iter()
+            .find_map(|u| wire::parse_status(u))
+            .ok_or_else(|| anyhow::anyhow!("the server answered STATUS without a STATUS line"))?;
+        Ok(Found::Yes(FolderStatus { messages: s.messages.unwrap_or(0), unseen: s.unseen, size: s.size }))
+    }
+
+    /// Opens a folder read-only. `Vanished` when the server says it does not exist.
+    pub async fn examine(&mut self, raw_name: &str) -> Result<Found<async_imap::types::Mailbox>> {
+        self.drain_unsolicited();
+        let limit = self.timeout;
+        let r = net::deadline(limit, || format!("examining folder \"{raw_name}\""), async {
+            Ok::<_, anyhow::Error>(self.inner.examine(raw_name).await)
+        })
+        .await?;
+        match r {
+            Ok(m) => Ok(Found::Yes(m)),
+            Err(async_imap::error::Error::No(text)) => Ok(Found::Vanished(text)),
+            Err(e) => Err(imap_error(e, &format!("examining folder \"{raw_name}\""))),
+        }
+    }
+
+    /// Streams `(RFC822.SIZE, INTERNALDATE, seen)` of every message of the examined
+    /// folder into `each`, never holding more than one message's data.
+    pub async fn fetch_sizes(&mut self, mut each: impl FnMut(u64, Option<Timestamp>, bool)) -> Result<()> {
+        self.drain_unsolicited();
+        let limit = self.timeout;
+        let stream = net::deadline(limit, || "fetching message sizes".into(), async {
+            self.inner.uid_fetch("1:*", "(RFC822.SIZE INTERNALDATE FLAGS)").await.map_err(anyhow::Error::from)
+        })
+        .await
+        .context("cannot fetch message sizes")?;
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = next(&mut stream, limit, "fetching message sizes").await? {
+            let f = item.map_err(|e| imap_error(e, "fetching message sizes"))?;
+            let seen = f.flags().any(|fl| matches!(fl, async_imap::types::Flag::Seen));
+            let date = f.internal_date().and_then(|d| Timestamp::from_second(d.timestamp()).ok());
+            each(f.size.map(u64::from).unwrap_or(0), date, seen);
+        }
+        Ok(())
+    }
+
+    /// INTERNALDATE of the first and last message (arrival order) of the examined folder.
+    pub async fn first_last_dates(&mut self, exists: u32) -> Result<Vec<Timestamp>> {
+        if exists == 0 {
+            return Ok(Vec::new());
+        }
+        self.drain_unsolicited();
+        let limit = self.timeout;
+        let set = if exists == 1 { "1".to_string() } else { format!("1,{exists}") };
+        let stream = net::deadline(limit, || "fetching dates".into(), async {
+            self.inner.fetch(set, "INTERNALDATE").await.map_err(anyhow::Error::from)
+        })
+        .await?;
+        let mut stream = std::pin::pin!(stream);
+        let mut dates = Vec::new();
+        while let Some(item) = next(&mut stream, limit, "fetching dates").await? {
+            let f = item.map_err(|e| imap_error(e, "fetching dates"))?;
+            if let Some(d) = f.internal_date().and_then(|d| Timestamp::from_second(d.timestamp()).ok()) {
+                dates.push(d);
+            }
+        }
+        Ok(dates)
+    }
+
+    /// The quota roots of INBOX with their resources (storage converted to bytes).
+    pub async fn quota(&mut self) -> Result<Vec<QuotaRoot>> {
+        let (_, quotas) = self
+            .timed("reading the quota", |s| Box::pin(s.inner.get_quota_root("INBOX")))
+            .await
+            .context("cannot read the quota")?;
+        Ok(quotas
+            .into_iter()
+            .map(|q| QuotaRoot {
+                name: q.root_name,
+                resources: q
+                    .resources
+                    .into_iter()
+                    .map(|r| {
+                        use async_imap::types::QuotaResourceName as N;
+                        let (name, unit) = match r.name {
+                            N::Storage => ("STORAGE".to_string(), 1024),
+                            N::Message => ("MESSAGE".to_string(), 1),
+                            N::Atom(a) => (a.to_ascii_uppercase(), 1),
+                        };
+                        QuotaResource { name, usage: r.usage.saturating_mul(unit), limit: r.limit.saturating_mul(unit) }
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// The server's ID (RFC 2971), sorted by field name; empty when not offered.
+    pub async fn id(&mut self) -> Result<Vec<(String, String)>> {
+        if !self.has("ID") {
+            return Ok(Vec::new());
+        }
+        let version = env!("CARGO_PKG_VERSION");
+        let fields = self
+            .timed("asking the server's ID", move |s| {
+                Box::pin(s.inner.id([("name", Some("mailsweep")), ("version", Some(version))]))
+            })
+            .await?;
+        let mut v: Vec<(String, String)> = fields.unwrap_or_default().into_iter().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Logs out politely; failures are irrelevant by then.
+    pub async fn logout(mut self) {
+        let limit = self.timeout;
+        let _ = tokio::time::timeout(limit, self.inner.logout()).await;
+    }
+}
+
+/// The next item of an async-imap stream, bounded by the timeout.
+async fn next<S: FuturesStream + Unpin>(stream: &mut S, limit: Duration, what: &str) -> Result<Option<S::Item>> {
+    net::deadline(limit, || what.to_string(), async { Ok::<_, anyhow::Error>(stream.next().await) }).await
+}
+
+fn attribute_name(a: &async_imap::imap_proto::NameAttribute<'_>) -> String {
+    use async_imap::imap_proto::NameAttribute as A;
+    match a {
+        A::NoInferiors => "\\Noinferiors".into(),
+        A::NoSelect => "\\Noselect".into(),
+        A::Marked => "\\Marked".into(),
+        A::Unmarked => "\\Unmarked".into(),
+        A::All => "\\All".into(),
+        A::Archive => "\\Archive".into(),
+        A::Drafts => "\\Drafts".into(),
+        A::Flagged => "\\Flagged".into(),
+        A::Junk => "\\Junk".into(),
+        A::Sent => "\\Sent".into(),
+        A::Trash => "\\Trash".into(),
+        A::Extension(s) => s.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Converts an async-imap error into one that says what was being done.
+fn imap_error(e: impl Into<anyhow::Error>, what: &str) -> anyhow::Error {
+    let e: anyhow::Error = e.into();
+    match e.downcast_ref::<async_imap::error::Error>() {
+        Some(async_imap::error::Error::No(text)) => anyhow::anyhow!("{what}: the server said NO: {text}"),
+        Some(async_imap::error::Error::Bad(text)) => anyhow::anyhow!("{what}: the server said BAD: {text}"),
+        Some(async_imap::error::Error::ConnectionLost) => error::failure_hint(
+            format!("{what}: the server closed the connection"),
+            "the server may have restarted or dropped the session; run again",
+        ),
+        Some(async_imap::error::Error::Parse(_)) => anyhow::anyhow!("{what}: the server sent a response mailsweep cannot parse"),
+        _ => e.context(what.to_string()),
+    }
+}
+
+fn login_error(e: async_imap::error::Error, spec: &ServerSpec, creds: &Credentials) -> anyhow::Error {
+    let who = match &creds.authzid {
+        Some(owner) => format!("{} (for {owner})", creds.login),
+        None => creds.login.clone(),
+    };
+    match e {
+        async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => error::failure_hint(
+            format!("login as {who} on {}:{} refused: {}", spec.host, spec.port, text.trim()),
+            "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)",
+        ),
+        other => imap_error(other, &format!("logging in as {who}")),
+    }
+}
+
+/// Shares a TLS config between sessions of one run.
+pub type TlsConfig = Arc<ClientConfig>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn names_are_decoded_and_joined_with_slashes() {
+        assert_eq!(display_name("INBOX.Entw&APw-rfe", Some('.')), "INBOX/Entwürfe");
+        assert_eq!(display_name("Archives/2021", Some('/')), "Archives/2021");
+        assert_eq!(display_name("caf\u{e9}", None), "caf\u{e9}");
+    }
+
+    #[test]
+    fn special_use_attributes_set_the_role_and_noselect() {
+        let f = ListedFolder { raw: "Gesendet".into(), delimiter: Some('/'), attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()] };
+        assert_eq!(f.to_usage().role, Some(model::SpecialUse::Sent));
+        let f = ListedFolder { raw: "A".into(), delimiter: Some('/'), attributes: vec!["\\Noselect".into()] };
+        assert!(f.to_usage().noselect);
+    }
+
+    #[test]
+    fn sasl_responses() {
+        let c = Credentials { login: "admin".into(), authzid: Some("alice".into()), secret: Secret::new("pw"), mechanism: Mechanism::Plain };
+        let mut p = PlainAuth(&c);
+        assert_eq!(async_imap::Authenticator::process(&mut p, b""), b"alice\0admin\0pw");
+        assert_eq!(bearer_response(&c, false), b"user=alice\x01auth=Bearer pw\x01\x01");
+        assert_eq!(bearer_response(&c, true), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+    }
+}
