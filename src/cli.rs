@@ -232,6 +232,30 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Completions and the man page are committed; this fails when they are stale.
+    /// Regenerate with: MAILSWEEP_BLESS=1 cargo test --lib generated_assets_are_fresh
+    #[test]
+    fn generated_assets_are_fresh() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        if std::env::var_os("MAILSWEEP_BLESS").is_some() {
+            generate_assets(&committed).unwrap();
+        }
+        let fresh = tempfile::tempdir().unwrap();
+        generate_assets(fresh.path()).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(fresh.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names.len(), 6, "five shells and the man page");
+        for name in names {
+            let want = std::fs::read(fresh.path().join(&name)).unwrap();
+            let have = std::fs::read(committed.join(&name)).unwrap_or_default();
+            assert!(
+                want == have,
+                "completions/{} is stale: run `MAILSWEEP_BLESS=1 cargo test --lib generated_assets_are_fresh` and commit",
+                name.to_string_lossy()
+            );
+        }
+    }
+
     #[test]
     fn users_need_admin() {
         assert!(Cli::try_parse_from(["mailsweep", "usage", "imaps://h", "--user", "bob"]).is_err());

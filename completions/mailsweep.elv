@@ -1,0 +1,113 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mailsweep] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mailsweep'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mailsweep'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand probe 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+            cand usage 'Size per folder against the quota, with thresholds for monitoring'
+            cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailsweep;probe'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --format 'Output format: table or json'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;usage'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --sort 'Folder order'
+            cand --top 'Show only the N first folders (totals still count all)'
+            cand --warn 'Quota use (percent) at which the status is WARNING (exit 1) [default: 80]'
+            cand --crit 'Quota use (percent) at which the status is CRITICAL (exit 2) [default: 95]'
+            cand --format 'Output format: a table, JSON, a Nagios/Icinga status line with perfdata, or a Prometheus textfile (node_exporter textfile collector)'
+            cand --size-method 'How IMAP folder sizes are measured: STATUS=SIZE when offered (fast), or a streamed UID FETCH of every message''s RFC822.SIZE (slow, works everywhere)'
+            cand --connections 'IMAP connections per mailbox used in parallel when it has many folders [default: 4]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --no-dates 'Skip the oldest/newest dates (saves two round trips per folder on the fast path)'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;completions'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;help'= {
+            cand probe 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+            cand usage 'Size per folder against the quota, with thresholds for monitoring'
+            cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailsweep;help;probe'= {
+        }
+        &'mailsweep;help;usage'= {
+        }
+        &'mailsweep;help;completions'= {
+        }
+        &'mailsweep;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,115 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mailsweep_global_optspecs
+    string join \n config= timeout= ca-file= plaintext color= h/help V/version
+end
+
+function __fish_mailsweep_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mailsweep_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mailsweep_using_subcommand
+    set -l cmd (__fish_mailsweep_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+plain\t''
+login\t''
+apop\t''
+xoauth2\t''
+oauthbearer\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+plain\t''
+login\t''
+apop\t''
+xoauth2\t''
+oauthbearer\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l sort -d 'Folder order' -r -f -a "size\t'Biggest first'
+name\t'Hierarchy order (INBOX first, then by name)'
+messages\t'Most messages first'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l top -d 'Show only the N first folders (totals still count all)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l warn -d 'Quota use (percent) at which the status is WARNING (exit 1) [default: 80]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l crit -d 'Quota use (percent) at which the status is CRITICAL (exit 2) [default: 95]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l format -d 'Output format: a table, JSON, a Nagios/Icinga status line with perfdata, or a Prometheus textfile (node_exporter textfile collector)' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l size-method -d 'How IMAP folder sizes are measured: STATUS=SIZE when offered (fast), or a streamed UID FETCH of every message\'s RFC822.SIZE (slow, works everywhere)' -r -f -a "auto\t''
+status\t''
+fetch\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l connections -d 'IMAP connections per mailbox used in parallel when it has many folders [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l no-dates -d 'Skip the oldest/newest dates (saves two round trips per folder on the fast path)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
