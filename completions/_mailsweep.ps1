@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
+            [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -89,6 +90,39 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailsweep;attachments' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user')
+            [CompletionResult]::new('--users-file', '--users-file', [CompletionResultType]::ParameterName, 'With --admin: audit every user listed in this file (one per line, # comments)')
+            [CompletionResult]::new('--password-command', '--password-command', [CompletionResultType]::ParameterName, 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Login mechanism')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--min-size', '--min-size', [CompletionResultType]::ParameterName, 'Report attachments at least this big, encoded (500k, 5MiB, 1.5GB)')
+            [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'Only folders matching this glob (repeatable; `Archives/*`, case-insensitive)')
+            [CompletionResult]::new('--older-than', '--older-than', [CompletionResultType]::ParameterName, 'Only messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)')
+            [CompletionResult]::new('--newer-than', '--newer-than', [CompletionResultType]::ParameterName, 'Only messages newer than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only attachments of this MIME type (repeatable; `image/*`, `application/pdf`)')
+            [CompletionResult]::new('--top', '--top', [CompletionResultType]::ParameterName, 'Show only the N first attachments (totals still count all)')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'Attachment order: biggest first, or oldest first')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table, JSON, or a Nagios/Icinga status line')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'Share of the quota (percent) held by the attachments found at which the status is WARNING (exit 1) [default: 25]')
+            [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'Share of the quota (percent) held by the attachments found at which the status is CRITICAL (exit 2) [default: 50]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--all-accounts', '--all-accounts', [CompletionResultType]::ParameterName, 'Every account in the config file')
+            [CompletionResult]::new('--download-candidates', '--download-candidates', [CompletionResultType]::ParameterName, 'POP3: download (RETR) the messages at or above --min-size, one at a time, to show their attachments. Costs their size in traffic; nothing is deleted')
+            [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailsweep;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
@@ -104,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
         'mailsweep;help' {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
+            [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -112,6 +147,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             break
         }
         'mailsweep;help;usage' {
+            break
+        }
+        'mailsweep;help;attachments' {
             break
         }
         'mailsweep;help;completions' {

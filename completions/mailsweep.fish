@@ -35,6 +35,7 @@ complete -c mailsweep -n "__fish_mailsweep_needs_command" -s h -l help -d 'Print
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s a -l account -d 'Named account(s) from the config file' -r
@@ -100,6 +101,43 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l no-dates -
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+plain\t''
+login\t''
+apop\t''
+xoauth2\t''
+oauthbearer\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l min-size -d 'Report attachments at least this big, encoded (500k, 5MiB, 1.5GB)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l folder -d 'Only folders matching this glob (repeatable; `Archives/*`, case-insensitive)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l older-than -d 'Only messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l newer-than -d 'Only messages newer than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l type -d 'Only attachments of this MIME type (repeatable; `image/*`, `application/pdf`)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l top -d 'Show only the N first attachments (totals still count all)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l sort -d 'Attachment order: biggest first, or oldest first' -r -f -a "size\t'Biggest first'
+date\t'Oldest first (the natural order to archive)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l format -d 'Output format: a table, JSON, or a Nagios/Icinga status line' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l warn -d 'Share of the quota (percent) held by the attachments found at which the status is WARNING (exit 1) [default: 25]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l crit -d 'Share of the quota (percent) held by the attachments found at which the status is CRITICAL (exit 2) [default: 50]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l download-candidates -d 'POP3: download (RETR) the messages at or above --min-size, one at a time, to show their attachments. Costs their size in traffic; nothing is deleted'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
@@ -109,7 +147,8 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -71,6 +71,19 @@ pub enum Command {
     ///   mailsweep usage maildir:/var/vmail/example.org/alice/Maildir --top 10
     ///   mailsweep usage imaps://mail.example.org --admin admin --user alice --user bob
     Usage(UsageArgs),
+    /// The attachments that eat the quota, per attachment, without downloading them.
+    ///
+    /// Over IMAP only the structure (BODYSTRUCTURE) and three header fields of the
+    /// messages big enough to matter are read, never a body. POP3 cannot show structure:
+    /// it lists the big messages (--download-candidates inspects them). Maildir and mbox
+    /// are parsed one message at a time. Sizes are encoded sizes, as the quota counts them.
+    ///
+    /// Examples:
+    ///   mailsweep attachments imaps://alice@mail.example.org
+    ///   mailsweep attachments maildir:~/Maildir --min-size 10MiB --type 'image/*' --top 20
+    ///   mailsweep attachments --account work --folder 'Archives/*' --older-than 1y --format json
+    #[command(verbatim_doc_comment)]
+    Attachments(AttachmentsArgs),
     /// Print shell completions to stdout (bash, zsh, fish, elvish, powershell).
     ///
     /// Example: mailsweep completions bash > /etc/bash_completion.d/mailsweep
@@ -198,6 +211,63 @@ pub struct UsageArgs {
     /// IMAP connections per mailbox used in parallel when it has many folders [default: 4].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     pub connections: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachmentsArgs {
+    /// The mailbox to search (default: the config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Report attachments at least this big, encoded (500k, 5MiB, 1.5GB).
+    #[arg(long, value_name = "SIZE", default_value = "5MiB")]
+    pub min_size: String,
+
+    /// Only folders matching this glob (repeatable; `Archives/*`, case-insensitive).
+    #[arg(long = "folder", value_name = "GLOB")]
+    pub folders: Vec<String>,
+
+    /// Only messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "AGE|DATE")]
+    pub older_than: Option<String>,
+
+    /// Only messages newer than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "AGE|DATE")]
+    pub newer_than: Option<String>,
+
+    /// Only attachments of this MIME type (repeatable; `image/*`, `application/pdf`).
+    #[arg(long = "type", value_name = "GLOB")]
+    pub types: Vec<String>,
+
+    /// Show only the N first attachments (totals still count all).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Attachment order: biggest first, or oldest first.
+    #[arg(long, value_enum, default_value_t = crate::model::mime::report::AttachmentSort::Size)]
+    pub sort: crate::model::mime::report::AttachmentSort,
+
+    /// Output format: a table, JSON, or a Nagios/Icinga status line.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Share of the quota (percent) held by the attachments found at which the status is
+    /// WARNING (exit 1) [default: 25].
+    #[arg(long, value_name = "PERCENT")]
+    pub warn: Option<String>,
+
+    /// Share of the quota (percent) held by the attachments found at which the status is
+    /// CRITICAL (exit 2) [default: 50].
+    #[arg(long, value_name = "PERCENT")]
+    pub crit: Option<String>,
+
+    /// POP3: download (RETR) the messages at or above --min-size, one at a time, to show
+    /// their attachments. Costs their size in traffic; nothing is deleted.
+    #[arg(long)]
+    pub download_candidates: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

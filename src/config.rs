@@ -110,10 +110,7 @@ impl Config {
             return Err(format!("several accounts are marked default: {}", defaults.join(", ")));
         }
         for (name, account) in &config.accounts {
-            account
-                .source
-                .parse::<crate::model::SourceSpec>()
-                .map_err(|e| format!("account \"{name}\": {e}"))?;
+            account.source.parse::<crate::model::SourceSpec>().map_err(|e| format!("account \"{name}\": {e}"))?;
             if !account.users.is_empty() && account.admin.is_none() {
                 return Err(format!("account \"{name}\": `users` needs `admin` (the admin logs in for each user)"));
             }

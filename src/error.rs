@@ -59,10 +59,7 @@ pub fn exit_code(err: &anyhow::Error) -> ExitCode {
 
 /// The hints found along the chain, outermost first.
 pub fn hints(err: &anyhow::Error) -> Vec<&str> {
-    err.chain()
-        .filter_map(|e| e.downcast_ref::<Problem>())
-        .filter_map(|p| p.hint.as_deref())
-        .collect()
+    err.chain().filter_map(|e| e.downcast_ref::<Problem>()).filter_map(|p| p.hint.as_deref()).collect()
 }
 
 /// The one-line rendering: each layer of the chain joined by ": ", duplicates dropped.

@@ -106,7 +106,9 @@ impl SecretSources {
         }
         Err(error::usage_hint(
             format!("no password for {who}"),
-            format!("set password_command in the config, or the {PASSWORD_ENV} environment variable, or run on a terminal to be asked"),
+            format!(
+                "set password_command in the config, or the {PASSWORD_ENV} environment variable, or run on a terminal to be asked"
+            ),
         ))
     }
 }
@@ -156,7 +158,11 @@ mod tests {
 
     #[test]
     fn sources_are_tried_in_order() {
-        let s = SecretSources { command: Some("printf 'from-cmd\\nignored'".into()), env: Some("from-env".into()), prompt: false };
+        let s = SecretSources {
+            command: Some("printf 'from-cmd\\nignored'".into()),
+            env: Some("from-env".into()),
+            prompt: false,
+        };
         assert_eq!(s.obtain("a").unwrap().expose(), "from-cmd");
         let s = SecretSources { command: None, env: Some("from-env".into()), prompt: false };
         assert_eq!(s.obtain("a").unwrap().expose(), "from-env");
@@ -167,7 +173,9 @@ mod tests {
 
     #[test]
     fn failing_or_silent_commands_are_clear_errors_without_output() {
-        let e = SecretSources { command: Some("echo s3cret; exit 3".into()), ..Default::default() }.obtain("a").unwrap_err();
+        let e = SecretSources { command: Some("echo s3cret; exit 3".into()), ..Default::default() }
+            .obtain("a")
+            .unwrap_err();
         let text = crate::error::one_line(&e);
         assert!(text.contains("failed"), "{text}");
         assert!(!text.contains("s3cret"));

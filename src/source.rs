@@ -127,19 +127,20 @@ pub fn resolve(global: &GlobalArgs, config: &Config, sources: &[String], args: &
         } else {
             acc.map(|a| a.users.clone()).unwrap_or_default()
         };
-        let owners: Vec<Option<String>> = if users.is_empty() { vec![None] } else { users.into_iter().map(Some).collect() };
+        let owners: Vec<Option<String>> =
+            if users.is_empty() { vec![None] } else { users.into_iter().map(Some).collect() };
         for owner in owners {
             let mut spec = spec.clone();
             if let (SourceSpec::Server(s), Some(owner)) = (&mut spec, &owner) {
                 s.user = owner.clone();
             }
-            if let SourceSpec::Server(s) = &spec {
-                if s.user.is_empty() {
-                    return Err(error::usage_hint(
-                        format!("{spec} names no user"),
-                        format!("write {}://USER@{}, or with --admin give --user USER", s.scheme(), s.host),
-                    ));
-                }
+            if let SourceSpec::Server(s) = &spec
+                && s.user.is_empty()
+            {
+                return Err(error::usage_hint(
+                    format!("{spec} names no user"),
+                    format!("write {}://USER@{}, or with --admin give --user USER", s.scheme(), s.host),
+                ));
             }
             targets.push(Target {
                 account: account.clone(),
@@ -227,7 +228,8 @@ mod tests {
 
     #[test]
     fn admin_audits_expand_users() {
-        let t = run(&["mailsweep", "usage", "imaps://h", "--admin", "admin", "--user", "alice", "--user", "bob"], "").unwrap();
+        let t = run(&["mailsweep", "usage", "imaps://h", "--admin", "admin", "--user", "alice", "--user", "bob"], "")
+            .unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t[1].spec.to_string(), "imaps://bob@h");
         assert_eq!(t[1].login(), Some("admin"));

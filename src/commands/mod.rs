@@ -1,6 +1,7 @@
 //! One module per subcommand: thin orchestration between the CLI, the adapters and the
 //! renderers. Each returns the exit code of its run.
 
+mod attachments;
 mod probe;
 mod usage;
 
@@ -17,6 +18,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => probe::run(&cli.global, args).await,
         Command::Usage(args) => usage::run(&cli.global, args).await,
+        Command::Attachments(args) => attachments::run(&cli.global, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

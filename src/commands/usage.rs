@@ -68,10 +68,11 @@ pub async fn run(global: &GlobalArgs, args: UsageArgs) -> Result<ExitCode> {
 
     // One mailbox that could not be measured: a table or JSON would only repeat the
     // error, so it goes to stderr alone. Monitoring formats always print their line.
-    if single && matches!(args.format, Format::Table | Format::Json) {
-        if let Some(e) = worst_error {
-            return Err(e);
-        }
+    if single
+        && matches!(args.format, Format::Table | Format::Json)
+        && let Some(e) = worst_error
+    {
+        return Err(e);
     }
     let opts = super::render_options(global.color, thresholds);
     super::emit(|out| Ok(report::render_usage(out, &outcomes, args.format, &opts)?))?;

@@ -2,10 +2,12 @@
 //! exchanges for what it cannot parse) and the model. Nothing outside this module sees
 //! an IMAP response.
 
+mod attachments;
 mod probe;
 pub mod session;
 mod usage;
 pub mod wire;
 
+pub use attachments::attachments;
 pub use probe::probe;
 pub use usage::{Route, UsageOptions, usage};

@@ -58,10 +58,10 @@ pub async fn probe(spec: &ServerSpec, net: &NetSettings, creds: &Credentials, so
     let folders = s.list().await?;
     for f in &folders {
         let usage = f.to_usage();
-        if f.attributes.iter().any(|a| crate::model::SpecialUse::from_attribute(a).is_some()) {
-            if let Some(role) = usage.role {
-                report.special_use.push((role, usage.name.clone()));
-            }
+        if f.attributes.iter().any(|a| crate::model::SpecialUse::from_attribute(a).is_some())
+            && let Some(role) = usage.role
+        {
+            report.special_use.push((role, usage.name.clone()));
         }
     }
     if report.special_use.is_empty() {

@@ -45,9 +45,7 @@ pub struct ListedFolder {
 
 impl ListedFolder {
     pub fn noselect(&self) -> bool {
-        self.attributes
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
+        self.attributes.iter().any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
     }
 
     /// The decoded UTF-8 name with `/` as the hierarchy separator.
@@ -275,28 +273,41 @@ impl Session {
             Mechanism::Plain => "PLAIN",
             Mechanism::Xoauth2 => "XOAUTH2",
             Mechanism::Oauthbearer => "OAUTHBEARER",
-            Mechanism::Apop => return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer")),
+            Mechanism::Apop => {
+                return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer"));
+            }
         };
         if creds.authzid.is_some() && mech != "PLAIN" {
-            return Err(error::usage("an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity"));
+            return Err(error::usage(
+                "an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity",
+            ));
         }
         let what = || format!("logging in as {}", creds.login);
         let result = match mech {
-            "PLAIN" => net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate("PLAIN", PlainAuth(creds)).await) }).await?,
-            "LOGIN" => net::deadline(timeout, what, async {
-                Ok::<_, anyhow::Error>(client.login(&creds.login, creds.secret.expose()).await)
-            })
-            .await?,
+            "PLAIN" => {
+                net::deadline(timeout, what, async {
+                    Ok::<_, anyhow::Error>(client.authenticate("PLAIN", PlainAuth(creds)).await)
+                })
+                .await?
+            }
+            "LOGIN" => {
+                net::deadline(timeout, what, async {
+                    Ok::<_, anyhow::Error>(client.login(&creds.login, creds.secret.expose()).await)
+                })
+                .await?
+            }
             other => {
                 let auth = BearerAuth { creds, oauthbearer: other == "OAUTHBEARER", answered: false };
-                net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate(other, auth).await) }).await?
+                net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate(other, auth).await) })
+                    .await?
             }
         };
         let inner = match result {
             Ok(s) => s,
             Err((e, _client)) => return Err(login_error(e, spec, creds)),
         };
-        let mut session = Session { inner, timeout, raw_tags: 0, capabilities: Vec::new(), mechanism: mech.to_string() };
+        let mut session =
+            Session { inner, timeout, raw_tags: 0, capabilities: Vec::new(), mechanism: mech.to_string() };
         let caps = session.timed("reading capabilities", |s| Box::pin(s.inner.capabilities())).await?;
         session.capabilities = caps
             .iter()
@@ -560,7 +571,9 @@ fn imap_error(e: impl Into<anyhow::Error>, what: &str) -> anyhow::Error {
             format!("{what}: the server closed the connection"),
             "the server may have restarted or dropped the session; run again",
         ),
-        Some(async_imap::error::Error::Parse(_)) => anyhow::anyhow!("{what}: the server sent a response mailsweep cannot parse"),
+        Some(async_imap::error::Error::Parse(_)) => {
+            anyhow::anyhow!("{what}: the server sent a response mailsweep cannot parse")
+        }
         _ => e.context(what.to_string()),
     }
 }
@@ -596,7 +609,11 @@ mod tests {
 
     #[test]
     fn special_use_attributes_set_the_role_and_noselect() {
-        let f = ListedFolder { raw: "Gesendet".into(), delimiter: Some('/'), attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()] };
+        let f = ListedFolder {
+            raw: "Gesendet".into(),
+            delimiter: Some('/'),
+            attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()],
+        };
         assert_eq!(f.to_usage().role, Some(model::SpecialUse::Sent));
         let f = ListedFolder { raw: "A".into(), delimiter: Some('/'), attributes: vec!["\\Noselect".into()] };
         assert!(f.to_usage().noselect);
@@ -604,7 +621,12 @@ mod tests {
 
     #[test]
     fn sasl_responses() {
-        let c = Credentials { login: "admin".into(), authzid: Some("alice".into()), secret: Secret::new("pw"), mechanism: Mechanism::Plain };
+        let c = Credentials {
+            login: "admin".into(),
+            authzid: Some("alice".into()),
+            secret: Secret::new("pw"),
+            mechanism: Mechanism::Plain,
+        };
         let mut p = PlainAuth(&c);
         assert_eq!(async_imap::Authenticator::process(&mut p, b""), b"alice\0admin\0pw");
         assert_eq!(bearer_response(&c, false), b"user=alice\x01auth=Bearer pw\x01\x01");

@@ -50,7 +50,10 @@ struct Job {
 
 enum Outcome {
     /// `status` is None when LIST-STATUS already gave the numbers and only dates were read.
-    Done { status: Option<FolderStatus>, dates: Vec<jiff::Timestamp> },
+    Done {
+        status: Option<FolderStatus>,
+        dates: Vec<jiff::Timestamp>,
+    },
     Vanished(String),
 }
 
@@ -139,7 +142,10 @@ pub async fn usage(
         keep
     });
     if status_route && opts.dates {
-        notes.push("oldest/newest are the first and last message in arrival order (use --size-method fetch for exact dates)".into());
+        notes.push(
+            "oldest/newest are the first and last message in arrival order (use --size-method fetch for exact dates)"
+                .into(),
+        );
     }
 
     Ok(UsageReport {
@@ -174,9 +180,9 @@ async fn work(
             Err(_) => None,
         };
         let Some(job) = job else { break };
-        let outcome = folder(&mut session, &job, status_route, dates)
-            .await
-            .map_err(|e| e.context(format!("cannot measure folder \"{}\"", super::session::display_name(&job.raw, None))))?;
+        let outcome = folder(&mut session, &job, status_route, dates).await.map_err(|e| {
+            e.context(format!("cannot measure folder \"{}\"", super::session::display_name(&job.raw, None)))
+        })?;
         out.push((job.index, outcome));
     }
     session.logout().await;

@@ -56,18 +56,48 @@ impl SpecialUse {
             return Some(SpecialUse::Inbox);
         }
         const SENT: &[&str] = &[
-            "sent", "sent items", "sent messages", "sent mail", "envoyés", "éléments envoyés",
-            "courrier envoyé", "messages envoyés", "gesendet", "gesendete objekte",
-            "gesendete elemente", "enviados", "elementos enviados", "posta inviata", "inviata",
+            "sent",
+            "sent items",
+            "sent messages",
+            "sent mail",
+            "envoyés",
+            "éléments envoyés",
+            "courrier envoyé",
+            "messages envoyés",
+            "gesendet",
+            "gesendete objekte",
+            "gesendete elemente",
+            "enviados",
+            "elementos enviados",
+            "posta inviata",
+            "inviata",
         ];
         const TRASH: &[&str] = &[
-            "trash", "deleted items", "deleted messages", "bin", "corbeille",
-            "éléments supprimés", "papierkorb", "gelöschte elemente", "gelöschte objekte",
-            "papelera", "elementos eliminados", "cestino",
+            "trash",
+            "deleted items",
+            "deleted messages",
+            "bin",
+            "corbeille",
+            "éléments supprimés",
+            "papierkorb",
+            "gelöschte elemente",
+            "gelöschte objekte",
+            "papelera",
+            "elementos eliminados",
+            "cestino",
         ];
         const JUNK: &[&str] = &[
-            "junk", "spam", "junk e-mail", "junk email", "courrier indésirable", "indésirables",
-            "pourriel", "spam-verdacht", "junk-e-mail", "correo no deseado", "posta indesiderata",
+            "junk",
+            "spam",
+            "junk e-mail",
+            "junk email",
+            "courrier indésirable",
+            "indésirables",
+            "pourriel",
+            "spam-verdacht",
+            "junk-e-mail",
+            "correo no deseado",
+            "posta indesiderata",
         ];
         const DRAFTS: &[&str] = &["drafts", "brouillons", "entwürfe", "borradores", "bozze"];
         const ARCHIVE: &[&str] = &["archive", "archives", "archiv", "archivo", "archivio"];

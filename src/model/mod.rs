@@ -2,6 +2,7 @@
 //! protocol types: adapters convert into these, renderers read from them.
 
 pub mod folder;
+pub mod mime;
 pub mod mutf7;
 pub mod probe;
 pub mod quota;
@@ -11,8 +12,8 @@ pub mod status;
 pub mod usage;
 
 pub use folder::{FolderMark, FolderUsage, SpecialUse};
+pub use probe::{CertInfo, ProbeReport, TlsInfo};
 pub use quota::{QuotaResource, QuotaRoot};
 pub use source::{Protocol, Security, ServerSpec, SourceSpec};
 pub use status::{Status, Thresholds};
 pub use usage::{QuotaInfo, SizeMethod, UsageReport};
-pub use probe::{CertInfo, ProbeReport, TlsInfo};

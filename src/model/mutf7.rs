@@ -23,10 +23,7 @@ pub fn decode(s: &str) -> Result<String, String> {
             i += 1;
             continue;
         }
-        let end = s[i + 1..]
-            .find('-')
-            .map(|p| i + 1 + p)
-            .ok_or_else(|| "unterminated &... sequence".to_string())?;
+        let end = s[i + 1..].find('-').map(|p| i + 1 + p).ok_or_else(|| "unterminated &... sequence".to_string())?;
         let run = &bytes[i + 1..end];
         i = end + 1;
         if run.is_empty() {

@@ -114,14 +114,13 @@ pub fn explain(table: &[(&str, &str)], offered: &[String]) -> Vec<CapabilityNote
                 let head = c.split_whitespace().next().unwrap_or("");
                 head.eq_ignore_ascii_case(name)
             });
-            let argument = hit
-                .and_then(|c| c.split_once(' ').map(|(_, arg)| arg.trim().to_string()))
-                .filter(|a| !a.is_empty());
+            let argument =
+                hit.and_then(|c| c.split_once(' ').map(|(_, arg)| arg.trim().to_string())).filter(|a| !a.is_empty());
             let mut meaning = meaning.to_string();
-            if name.eq_ignore_ascii_case("EXPIRE") {
-                if let Some(arg) = &argument {
-                    meaning = explain_pop_expire(arg);
-                }
+            if name.eq_ignore_ascii_case("EXPIRE")
+                && let Some(arg) = &argument
+            {
+                meaning = explain_pop_expire(arg);
             }
             CapabilityNote { name: name.to_string(), offered: hit.is_some(), argument, meaning }
         })
@@ -137,9 +136,12 @@ pub fn explain_pop_expire(arg: &str) -> String {
     let base = if value.eq_ignore_ascii_case("NEVER") {
         "the server never deletes retrieved messages by itself".to_string()
     } else if value == "0" {
-        "the server deletes messages as soon as they are retrieved: POP clients cannot leave mail on the server".to_string()
+        "the server deletes messages as soon as they are retrieved: POP clients cannot leave mail on the server"
+            .to_string()
     } else if let Ok(days) = value.parse::<u32>() {
-        format!("the server deletes retrieved messages after {days} day(s), whatever the client's \"leave on server\" setting")
+        format!(
+            "the server deletes retrieved messages after {days} day(s), whatever the client's \"leave on server\" setting"
+        )
     } else {
         format!("the server announces retention \"{arg}\"")
     };

@@ -50,19 +50,12 @@ impl QuotaRoot {
 
 /// The storage resource that is fullest across roots: the one that bounces mail first.
 pub fn fullest_storage(roots: &[QuotaRoot]) -> Option<&QuotaResource> {
-    roots
-        .iter()
-        .filter_map(|r| r.storage())
-        .max_by(|a, b| a.percent().total_cmp(&b.percent()))
+    roots.iter().filter_map(|r| r.storage()).max_by(|a, b| a.percent().total_cmp(&b.percent()))
 }
 
 /// The highest use percentage of any resource (storage or count): what thresholds compare.
 pub fn worst_percent(roots: &[QuotaRoot]) -> Option<f64> {
-    roots
-        .iter()
-        .flat_map(|r| r.resources.iter())
-        .map(QuotaResource::percent)
-        .max_by(f64::total_cmp)
+    roots.iter().flat_map(|r| r.resources.iter()).map(QuotaResource::percent).max_by(f64::total_cmp)
 }
 
 #[cfg(test)]

@@ -7,9 +7,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("\"{s}\" is not a size (examples: 500k, 5MiB, 1.5GB, 2000000)"))?;
+    let value: f64 =
+        num.parse().map_err(|_| format!("\"{s}\" is not a size (examples: 500k, 5MiB, 1.5GB, 2000000)"))?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
         "k" | "kib" => 1024.0,
@@ -20,7 +19,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "gb" => 1e9,
         "t" | "tib" => 1024f64.powi(4),
         "tb" => 1e12,
-        other => return Err(format!("\"{s}\": unknown size unit \"{other}\" (use B, k, KiB, kB, M, MiB, MB, G, GiB, GB)")),
+        other => {
+            return Err(format!("\"{s}\": unknown size unit \"{other}\" (use B, k, KiB, kB, M, MiB, MB, G, GiB, GB)"));
+        }
     };
     let bytes = value * mult;
     if !bytes.is_finite() || bytes > u64::MAX as f64 {

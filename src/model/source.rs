@@ -133,9 +133,8 @@ impl std::str::FromStr for SourceSpec {
         if let Some(path) = s.strip_prefix("mbox:") {
             return local(path, s).map(SourceSpec::Mbox);
         }
-        let (scheme, rest) = s
-            .split_once("://")
-            .ok_or_else(|| format!("\"{s}\" is not a mail source; expected {EXAMPLES}"))?;
+        let (scheme, rest) =
+            s.split_once("://").ok_or_else(|| format!("\"{s}\" is not a mail source; expected {EXAMPLES}"))?;
         let (protocol, security) = match scheme.to_ascii_lowercase().as_str() {
             "imaps" => (Protocol::Imap, Security::Tls),
             "imap" => (Protocol::Imap, Security::StartTls),
@@ -219,7 +218,10 @@ mod tests {
         assert_eq!((s.protocol, s.security, s.port), (Protocol::Imap, Security::Tls, 993));
         assert_eq!(s.user, "alice");
         let s = server("imap://bob@127.0.0.1:1143");
-        assert_eq!((s.protocol, s.security, s.port, s.host.as_str()), (Protocol::Imap, Security::StartTls, 1143, "127.0.0.1"));
+        assert_eq!(
+            (s.protocol, s.security, s.port, s.host.as_str()),
+            (Protocol::Imap, Security::StartTls, 1143, "127.0.0.1")
+        );
         assert_eq!(server("pop3s://h").port, 995);
         assert_eq!(server("pop3://h").port, 110);
         assert_eq!(server("imap://h").port, 143);

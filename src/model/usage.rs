@@ -24,9 +24,13 @@ pub enum SizeMethod {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum QuotaInfo {
-    Reported { roots: Vec<QuotaRoot> },
+    Reported {
+        roots: Vec<QuotaRoot>,
+    },
     /// The server has no QUOTA capability, or the source is local / POP3.
-    NotReported { reason: String },
+    NotReported {
+        reason: String,
+    },
 }
 
 impl QuotaInfo {
@@ -96,9 +100,7 @@ impl UsageReport {
     pub fn sort_and_truncate(&mut self, key: SortKey, top: Option<usize>) {
         match key {
             SortKey::Size => self.folders.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(name_order(a, b))),
-            SortKey::Messages => {
-                self.folders.sort_by(|a, b| b.messages.cmp(&a.messages).then(name_order(a, b)))
-            }
+            SortKey::Messages => self.folders.sort_by(|a, b| b.messages.cmp(&a.messages).then(name_order(a, b))),
             SortKey::Name => self.folders.sort_by(name_order),
         }
         if let Some(n) = top {

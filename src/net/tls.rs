@@ -50,9 +50,8 @@ impl TlsSettings {
                     "--ca-file takes a PEM file with the certificate of the CA that signed the server's certificate",
                 )
             })?;
-            extra = parse_pem_certs(&pem).map_err(|e| {
-                error::usage(format!("CA file \"{}\" is not usable: {e}", path.display()))
-            })?;
+            extra = parse_pem_certs(&pem)
+                .map_err(|e| error::usage(format!("CA file \"{}\" is not usable: {e}", path.display())))?;
         }
         let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
             .context("cannot set up certificate verification")?;
@@ -108,10 +107,7 @@ pub async fn handshake(
                     other => format!("{other:?}"),
                 })
                 .unwrap_or_default(),
-            cipher_suite: conn
-                .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()))
-                .unwrap_or_default(),
+            cipher_suite: conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
             certificate: conn.peer_certificates().and_then(|c| c.first()).and_then(|c| cert_info(c)),
         }
     };
@@ -121,7 +117,8 @@ pub async fn handshake(
 /// Turns a handshake failure into one sentence and a hint.
 pub fn explain_handshake_error(e: &std::io::Error, host: &str) -> anyhow::Error {
     let tls = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    let ca_hint = "if the server uses a private CA, pass its certificate with --ca-file PATH (or ca_file in the config)";
+    let ca_hint =
+        "if the server uses a private CA, pass its certificate with --ca-file PATH (or ca_file in the config)";
     match tls {
         Some(rustls::Error::InvalidCertificate(cert)) => {
             let (what, hint) = match cert {
@@ -141,17 +138,14 @@ pub fn explain_handshake_error(e: &std::io::Error, host: &str) -> anyhow::Error 
                     "the server's certificate is signed by an unknown certificate authority".to_string(),
                     ca_hint.to_string(),
                 ),
-                CertificateError::Revoked => {
-                    ("the server's certificate has been revoked".to_string(), "tell the server's administrator".to_string())
+                CertificateError::Revoked => (
+                    "the server's certificate has been revoked".to_string(),
+                    "tell the server's administrator".to_string(),
+                ),
+                CertificateError::BadSignature => {
+                    ("the server's certificate has a bad signature".to_string(), ca_hint.to_string())
                 }
-                CertificateError::BadSignature => (
-                    "the server's certificate has a bad signature".to_string(),
-                    ca_hint.to_string(),
-                ),
-                other => (
-                    format!("the server's certificate was rejected ({other:?})"),
-                    ca_hint.to_string(),
-                ),
+                other => (format!("the server's certificate was rejected ({other:?})"), ca_hint.to_string()),
             };
             error::failure_hint(format!("TLS with {host} failed: {what}"), hint)
         }

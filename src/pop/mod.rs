@@ -33,6 +33,7 @@
 //!
 //! Deletions take effect only when `QUIT` is answered `+OK`: see [`Pop3Client::quit`].
 
+pub mod attachments;
 pub mod auth;
 pub mod client;
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub async fn probe(
                 report.login = Some(outcome);
                 if ok {
                     match client.capa().await {
-                        Ok(caps) => report.capabilities = caps,
+                        Ok(caps) => report.capabilities = merge_capabilities(&report.capabilities, caps),
                         Err(e) => report.notes.push(format!(
                             "the capabilities after login could not be read ({}); those shown are from before login",
                             error::one_line(&e)
@@ -148,6 +148,19 @@ pub async fn usage(
     })
 }
 
+/// The capabilities after login, plus those only offered before it (STLS, SASL, USER
+/// are pre-authentication capabilities: a server drops them once logged in, RFC 2449).
+/// Where both name a capability, the one after login wins (EXPIRE, LOGIN-DELAY per user).
+fn merge_capabilities(before: &[String], mut after: Vec<String>) -> Vec<String> {
+    let name = |c: &str| c.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    for c in before {
+        if !after.iter().any(|a| name(a) == name(c)) {
+            after.push(c.clone());
+        }
+    }
+    after
+}
+
 /// The argument of a capability line (`"EXPIRE 30 USER"` -> `"30 USER"`).
 fn capability_argument<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     let (head, arg) = line.split_once(' ').unwrap_or((line, ""));
@@ -219,6 +232,7 @@ mod tests {
         let expire = report.explained.iter().find(|c| c.name == "EXPIRE").unwrap();
         assert!(expire.meaning.contains("never deletes"), "{}", expire.meaning);
         assert!(report.explained.iter().find(|c| c.name == "LOGIN-DELAY").unwrap().offered);
+        assert!(report.explained.iter().find(|c| c.name == "SASL").unwrap().offered, "pre-login SASL is kept");
         assert!(report.notes.iter().any(|n| n.contains("only INBOX")));
         assert!(report.notes.iter().any(|n| n.contains("900 s")));
         assert!(report.notes.iter().any(|n| n.contains("not encrypted")));

@@ -5,6 +5,7 @@
 //! caller can treat a broken pipe (`mailsweep usage | head`) as a normal end (exit 0).
 //! Colour and terminal width change the look of a table, never its content.
 
+pub mod attachments;
 mod json;
 mod nagios;
 mod prometheus;

@@ -121,7 +121,7 @@ fn size_method(m: SizeMethod) -> &'static str {
         SizeMethod::StatusSize => "IMAP STATUS=SIZE",
         SizeMethod::FetchSizes => "the RFC822.SIZE of every message (IMAP FETCH)",
         SizeMethod::Pop3List => "POP3 LIST (INBOX only)",
-        SizeMethod::Files => "file sizes on disk",
+        SizeMethod::Files => "the local message files",
     }
 }
 

@@ -666,7 +666,10 @@ mod tests {
 
     #[test]
     fn delivery_time_in_the_name_caps_a_touched_mtime() {
-        assert_eq!(delivery_time("1612345678.M12P34.host,S=5:2,S"), Some(Timestamp::from_second(1_612_345_678).unwrap()));
+        assert_eq!(
+            delivery_time("1612345678.M12P34.host,S=5:2,S"),
+            Some(Timestamp::from_second(1_612_345_678).unwrap())
+        );
         assert_eq!(delivery_time("msg.1.host"), None);
         assert_eq!(delivery_time("12.M1.host"), None, "implausible times are not delivery times");
         let dir = tempfile::tempdir().unwrap();
@@ -678,7 +681,8 @@ mod tests {
         fs::write(root.join("cur/1612345678.M1P1.h:2,S"), b"Subject: a\n\nx\n").unwrap();
         // APPENDed today with an INTERNALDATE of 2020 (mtime older than the name): 2020 wins.
         put(&root.join("cur/1700000000.M2P1.h:2,S"), 10, 1_580_000_000);
-        let mut dates: Vec<_> = messages(&folders(root).unwrap()[0]).map(|m| m.unwrap().received.unwrap().as_second()).collect();
+        let mut dates: Vec<_> =
+            messages(&folders(root).unwrap()[0]).map(|m| m.unwrap().received.unwrap().as_second()).collect();
         dates.sort();
         assert_eq!(dates, [1_580_000_000, 1_612_345_678]);
     }

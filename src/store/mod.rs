@@ -9,6 +9,7 @@
 //!
 //! Scans are blocking file I/O: [`usage`] runs them on tokio's blocking pool.
 
+pub mod attachments;
 pub mod date;
 pub mod maildir;
 pub mod mbox;

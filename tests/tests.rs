@@ -1,0 +1,9 @@
+//! The single integration-test binary (`cargo test --test integration`). Add test modules here.
+
+mod support;
+
+mod attachments;
+mod cli;
+mod harness;
+mod probe;
+mod usage;
