@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
             [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
+            [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -123,6 +124,48 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mailsweep;deleters' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailsweep;deleters;logs' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only this user (repeatable)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only sessions up to this time (same forms as --since)')
+            [CompletionResult]::new('--year', '--year', [CompletionResultType]::ParameterName, 'The year of the first line of each file, for syslog timestamps that have none [default: inferred from each file''s modification time]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: table or json')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailsweep;deleters;help' {
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mailsweep;deleters;help;logs' {
+            break
+        }
+        'mailsweep;deleters;help;help' {
+            break
+        }
         'mailsweep;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
@@ -139,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
             [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
+            [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -150,6 +194,13 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             break
         }
         'mailsweep;help;attachments' {
+            break
+        }
+        'mailsweep;help;deleters' {
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts')
+            break
+        }
+        'mailsweep;help;deleters;logs' {
             break
         }
         'mailsweep;help;completions' {

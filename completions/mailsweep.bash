@@ -22,6 +22,9 @@ _mailsweep() {
             mailsweep,completions)
                 cmd="mailsweep__subcmd__completions"
                 ;;
+            mailsweep,deleters)
+                cmd="mailsweep__subcmd__deleters"
+                ;;
             mailsweep,help)
                 cmd="mailsweep__subcmd__help"
                 ;;
@@ -31,11 +34,26 @@ _mailsweep() {
             mailsweep,usage)
                 cmd="mailsweep__subcmd__usage"
                 ;;
+            mailsweep__subcmd__deleters,help)
+                cmd="mailsweep__subcmd__deleters__subcmd__help"
+                ;;
+            mailsweep__subcmd__deleters,logs)
+                cmd="mailsweep__subcmd__deleters__subcmd__logs"
+                ;;
+            mailsweep__subcmd__deleters__subcmd__help,help)
+                cmd="mailsweep__subcmd__deleters__subcmd__help__subcmd__help"
+                ;;
+            mailsweep__subcmd__deleters__subcmd__help,logs)
+                cmd="mailsweep__subcmd__deleters__subcmd__help__subcmd__logs"
+                ;;
             mailsweep__subcmd__help,attachments)
                 cmd="mailsweep__subcmd__help__subcmd__attachments"
                 ;;
             mailsweep__subcmd__help,completions)
                 cmd="mailsweep__subcmd__help__subcmd__completions"
+                ;;
+            mailsweep__subcmd__help,deleters)
+                cmd="mailsweep__subcmd__help__subcmd__deleters"
                 ;;
             mailsweep__subcmd__help,help)
                 cmd="mailsweep__subcmd__help__subcmd__help"
@@ -46,6 +64,9 @@ _mailsweep() {
             mailsweep__subcmd__help,usage)
                 cmd="mailsweep__subcmd__help__subcmd__usage"
                 ;;
+            mailsweep__subcmd__help__subcmd__deleters,logs)
+                cmd="mailsweep__subcmd__help__subcmd__deleters__subcmd__logs"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +74,7 @@ _mailsweep() {
 
     case "${cmd}" in
         mailsweep)
-            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments completions help"
+            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments deleters completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -218,8 +239,130 @@ _mailsweep() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailsweep__subcmd__deleters)
+            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version logs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__deleters__subcmd__help)
+            opts="logs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__deleters__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__deleters__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__deleters__subcmd__logs)
+            opts="-h -V --user --since --until --year --format --config --timeout --ca-file --plaintext --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --year)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailsweep__subcmd__help)
-            opts="probe usage attachments completions help"
+            opts="probe usage attachments deleters completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +392,34 @@ _mailsweep() {
         mailsweep__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__help__subcmd__deleters)
+            opts="logs"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__help__subcmd__deleters__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand probe 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
+            cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -116,6 +117,43 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailsweep;deleters'= {
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailsweep;deleters;logs'= {
+            cand --user 'Only this user (repeatable)'
+            cand --since 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`'
+            cand --until 'Only sessions up to this time (same forms as --since)'
+            cand --year 'The year of the first line of each file, for syslog timestamps that have none [default: inferred from each file''s modification time]'
+            cand --format 'Output format: table or json'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;deleters;help'= {
+            cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mailsweep;deleters;help;logs'= {
+        }
+        &'mailsweep;deleters;help;help'= {
+        }
         &'mailsweep;completions'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
             cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
@@ -131,6 +169,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand probe 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
+            cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -139,6 +178,11 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
         &'mailsweep;help;usage'= {
         }
         &'mailsweep;help;attachments'= {
+        }
+        &'mailsweep;help;deleters'= {
+            cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+        }
+        &'mailsweep;help;deleters;logs'= {
         }
         &'mailsweep;help;completions'= {
         }

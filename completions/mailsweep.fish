@@ -36,6 +36,7 @@ complete -c mailsweep -n "__fish_mailsweep_needs_command" -s V -l version -d 'Pr
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s a -l account -d 'Named account(s) from the config file' -r
@@ -138,6 +139,36 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l down
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l user -d 'Only this user (repeatable)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l since -d 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l until -d 'Only sessions up to this time (same forms as --since)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l year -d 'The year of the first line of each file, for syslog timestamps that have none [default: inferred from each file\'s modification time]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
@@ -147,8 +178,10 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'

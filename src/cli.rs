@@ -84,6 +84,11 @@ pub enum Command {
     ///   mailsweep attachments --account work --folder 'Archives/*' --older-than 1y --format json
     #[command(verbatim_doc_comment)]
     Attachments(AttachmentsArgs),
+    /// Who deletes the mail: find deleting POP clients and other deleters, with a verdict,
+    /// evidence and advice per mailbox ("my messages disappear").
+    ///
+    /// Example: mailsweep deleters logs /var/log/mail.log /var/log/mail.log.1 /var/log/mail.log.2.gz
+    Deleters(DeletersArgs),
     /// Print shell completions to stdout (bash, zsh, fish, elvish, powershell).
     ///
     /// Example: mailsweep completions bash > /etc/bash_completion.d/mailsweep
@@ -268,6 +273,56 @@ pub struct AttachmentsArgs {
     /// their attachments. Costs their size in traffic; nothing is deleted.
     #[arg(long)]
     pub download_candidates: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeletersArgs {
+    #[command(subcommand)]
+    pub command: DeletersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeletersCommand {
+    /// Read Dovecot logs (server side, for mail admins): per user and remote address,
+    /// POP downloads and deletions, IMAP expunges, polling intervals, with verdicts.
+    ///
+    /// Reads Dovecot 2.2-2.4 log files (log_path) and syslog/journal text exports, plain or
+    /// gzip-rotated, or stdin (`-`). Exit 1 (WARNING) when a deleting POP client is found.
+    ///
+    /// Examples:
+    ///   mailsweep deleters logs /var/log/dovecot.log
+    ///   zcat /var/log/mail.log.*.gz | mailsweep deleters logs - --user alice
+    ///   journalctl -u dovecot -o short-iso | mailsweep deleters logs - --format json
+    Logs(DeletersLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeletersLogsArgs {
+    /// Log files, oldest first (`-` reads stdin); gzip is detected by content.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Only this user (repeatable).
+    #[arg(long = "user", value_name = "USER")]
+    pub users: Vec<String>,
+
+    /// Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time),
+    /// or an age like `7d`, `12h`.
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+
+    /// Only sessions up to this time (same forms as --since).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+
+    /// The year of the first line of each file, for syslog timestamps that have none
+    /// [default: inferred from each file's modification time].
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    pub year: Option<i32>,
+
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -5,6 +5,7 @@
 //! - [`config`] and [`secret`] say which accounts exist and where their secrets come from.
 //! - [`source`] opens any source (server or local store) and turns it into model values.
 //! - [`imap`], [`pop`], [`net`] are the protocol adapters; [`store`] reads local Maildir/mbox.
+//! - [`logs`] reads Dovecot server logs (plain, gzip, stdin) into per-client session timelines.
 //! - [`report`] renders model values as tables, JSON or monitoring formats into any `io::Write`.
 //! - [`model`] is the pure domain (sizes, quota, folders, verdicts): no I/O, no async.
 //! - [`error`] and [`exit`] classify failures once, for the entry point.
@@ -15,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod exit;
 pub mod imap;
+pub mod logs;
 pub mod model;
 pub mod net;
 pub mod pop;

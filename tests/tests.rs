@@ -4,6 +4,7 @@ mod support;
 
 mod attachments;
 mod cli;
+mod deleters_logs;
 mod harness;
 mod probe;
 mod usage;

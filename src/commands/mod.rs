@@ -2,6 +2,7 @@
 //! renderers. Each returns the exit code of its run.
 
 mod attachments;
+mod deleters;
 mod probe;
 mod usage;
 
@@ -18,6 +19,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => probe::run(&cli.global, args).await,
         Command::Usage(args) => usage::run(&cli.global, args).await,
+        Command::Deleters(args) => deleters::run(&cli.global, args),
         Command::Attachments(args) => attachments::run(&cli.global, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;

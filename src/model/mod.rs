@@ -10,6 +10,7 @@ pub mod size;
 pub mod source;
 pub mod status;
 pub mod usage;
+pub mod verdict;
 
 pub use folder::{FolderMark, FolderUsage, SpecialUse};
 pub use probe::{CertInfo, ProbeReport, TlsInfo};

@@ -343,14 +343,14 @@ fn table(out: &mut dyn Write, view: &View<'_>, opts: &RenderOptions) -> io::Resu
                     table.add_row(vec![
                         right(human(a.size)),
                         right(human(a.decoded_size_estimate)),
-                        Cell::new(name),
+                        Cell::new(super::printable(&name)),
                         Cell::new(&a.mime_type),
                         Cell::new(&a.part),
                         Cell::new(super::day(m.date)),
-                        Cell::new(&m.folder),
-                        Cell::new(where_short(m)),
-                        Cell::new(dash(m.from.as_deref())),
-                        Cell::new(dash(m.subject.as_deref())),
+                        Cell::new(super::printable(&m.folder)),
+                        Cell::new(super::printable(&where_short(m))),
+                        Cell::new(super::printable(&dash(m.from.as_deref()))),
+                        Cell::new(super::printable(&dash(m.subject.as_deref()))),
                     ]);
                 }
                 writeln!(out, "{table}")?;
@@ -381,9 +381,9 @@ fn table(out: &mut dyn Write, view: &View<'_>, opts: &RenderOptions) -> io::Resu
                     table.add_row(vec![
                         right(human(m.size)),
                         Cell::new(super::day(m.date)),
-                        Cell::new(where_short(m)),
-                        Cell::new(dash(m.from.as_deref())),
-                        Cell::new(dash(m.subject.as_deref())),
+                        Cell::new(super::printable(&where_short(m))),
+                        Cell::new(super::printable(&dash(m.from.as_deref()))),
+                        Cell::new(super::printable(&dash(m.subject.as_deref()))),
                     ]);
                 }
                 writeln!(out, "{table}")?;

@@ -6,6 +6,7 @@
 //! Colour and terminal width change the look of a table, never its content.
 
 pub mod attachments;
+pub mod deleters;
 mod json;
 mod nagios;
 mod prometheus;
@@ -179,6 +180,26 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().filter_map(|e| e.downcast_ref::<io::Error>()).any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// Server-supplied text (folder names, subjects, greetings) made safe for a terminal:
+/// control characters and bidirectional overrides are shown escaped (`\x1b`, `\u{202e}`),
+/// so a hostile name cannot move the cursor, recolour the screen or reverse the text.
+/// JSON needs none of this: serde escapes control characters itself.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let hostile = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(hostile) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if (c as u32) < 0x80 && hostile(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if hostile(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Writes `value` as pretty-printed JSON (2 spaces) followed by a newline.
 pub fn write_json<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
@@ -256,6 +277,14 @@ pub(crate) fn rfc3339(t: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_text_is_escaped_for_terminals() {
+        assert_eq!(printable("INBOX"), "INBOX");
+        assert_eq!(printable("Entwürfe"), "Entwürfe");
+        assert_eq!(printable("evil\x1b[2J\r\n"), "evil\\x1b[2J\\x0d\\x0a");
+        assert_eq!(printable("txt.\u{202e}fdp"), "txt.\\u{202e}fdp");
+    }
 
     #[test]
     fn bars_have_a_fixed_width_and_clamp() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, presets};
 
-use super::{RenderOptions, UsageOutcome, bar, day, percent, threshold, usage_of_limit, worst_resource};
+use super::{RenderOptions, UsageOutcome, bar, day, percent, printable, threshold, usage_of_limit, worst_resource};
 use crate::model::probe::ProbeReport;
 use crate::model::size::human;
 use crate::model::{FolderUsage, Protocol, QuotaInfo, QuotaRoot, Security, SizeMethod, Status, UsageReport};
@@ -174,7 +174,7 @@ fn single(out: &mut dyn Write, r: &UsageReport, opts: &RenderOptions) -> io::Res
         // A container holds no messages of its own: dashes, not zeros.
         let own = |text: String| right(if f.noselect { "-".to_string() } else { text });
         let mut row = vec![
-            Cell::new(name),
+            Cell::new(printable(&name)),
             Cell::new(role),
             own(f.messages.to_string()),
             own(f.unseen.map_or_else(|| "-".to_string(), |u| u.to_string())),
@@ -307,7 +307,7 @@ fn summary(out: &mut dyn Write, outcomes: &[UsageOutcome], opts: &RenderOptions)
                     .map_or_else(String::new, |f| format!("{} ({})", f.name, human(f.bytes)));
                 vec![
                     Cell::new(r.account.as_deref().unwrap_or("-")),
-                    Cell::new(&r.source),
+                    Cell::new(printable(&r.source)),
                     right(storage.map_or_else(|| "-".to_string(), |s| human(s.usage))),
                     right(storage.map_or_else(|| "-".to_string(), |s| human(s.limit))),
                     Cell::new(pct.map_or_else(
@@ -316,7 +316,7 @@ fn summary(out: &mut dyn Write, outcomes: &[UsageOutcome], opts: &RenderOptions)
                     )),
                     right(r.total_messages()),
                     right(human(r.total_bytes())),
-                    Cell::new(biggest),
+                    Cell::new(printable(&biggest)),
                     status_cell,
                 ]
             }
@@ -367,7 +367,7 @@ pub(super) fn probe(out: &mut dyn Write, r: &ProbeReport, opts: &RenderOptions) 
     let mut t = new_table(opts);
     t.set_header(vec!["What", "Value"]);
     let mut row = |what: &str, value: String| {
-        t.add_row(vec![Cell::new(what), Cell::new(value)]);
+        t.add_row(vec![Cell::new(what), Cell::new(printable(&value))]);
     };
     row("Source", r.source.clone());
     let protocol = match r.protocol {

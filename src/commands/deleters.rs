@@ -1,0 +1,126 @@
+//! `mailsweep deleters logs`: who deletes the mail, from Dovecot's logs.
+
+use anyhow::Result;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::cli::{DeletersArgs, DeletersCommand, DeletersLogsArgs, GlobalArgs};
+use crate::error;
+use crate::exit::ExitCode;
+use crate::logs::{self, Filter};
+use crate::model::{Status, Thresholds};
+use crate::report::Format;
+use crate::report::deleters::{self as render, DeletersFilters};
+
+pub fn run(global: &GlobalArgs, args: DeletersArgs) -> Result<ExitCode> {
+    match args.command {
+        DeletersCommand::Logs(a) => logs_cmd(global, a),
+    }
+}
+
+fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
+    let json = match args.format {
+        Format::Table => false,
+        Format::Json => true,
+        other => {
+            return Err(error::usage(format!(
+                "--format {} is not available for deleters logs (use table or json)",
+                other.name()
+            )));
+        }
+    };
+    let now = Timestamp::now();
+    let tz = TimeZone::system();
+    let since = args.since.as_deref().map(|s| parse_when(s, now, &tz, "--since")).transpose()?;
+    let until = args.until.as_deref().map(|s| parse_when(s, now, &tz, "--until")).transpose()?;
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(error::usage("--since is after --until"));
+    }
+    let stdin_count = args.files.iter().filter(|f| f.as_os_str() == "-").count();
+    if stdin_count > 1 {
+        return Err(error::usage("stdin (-) can be read only once"));
+    }
+    let opts = logs::Options {
+        filter: Filter {
+            users: args.users.iter().map(|u| u.as_bytes().to_vec()).collect(),
+            since: since.map(|t| t.as_second()),
+            until: until.map(|t| t.as_second()),
+        },
+        year: args.year,
+        tz,
+        now,
+    };
+    let analysis = logs::analyze(&args.files, &opts).map_err(|e| {
+        let what = if e.path.as_os_str() == "-" { "stdin".to_string() } else { format!("\"{}\"", e.path.display()) };
+        error::failure_hint(
+            format!("cannot read log {what}: {}", e.error),
+            "check the path and that you may read it (Dovecot logs are often root:adm 0640: run as root or in group adm)",
+        )
+    })?;
+    let filters = DeletersFilters { users: args.users.clone(), since, until };
+    let render_opts = super::render_options(global.color, Thresholds::default());
+    super::emit(|out| Ok(render::render(out, &analysis, &filters, json, &render_opts)?))?;
+    Ok(match render::deleters_status(&analysis) {
+        Status::Ok => ExitCode::Ok,
+        _ => ExitCode::Warning,
+    })
+}
+
+/// `--since`/`--until`: RFC 3339, a local date or date-time, or an age (`7d`, `12h`, `30m`, `2w`).
+fn parse_when(s: &str, now: Timestamp, tz: &TimeZone, flag: &str) -> Result<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Some((n, unit)) = s.char_indices().last().map(|(i, c)| (&s[..i], c))
+        && let Ok(n) = n.parse::<i64>()
+    {
+        let span = match unit {
+            'w' => Some(n.weeks()),
+            'd' => Some(n.days()),
+            'h' => Some(n.hours()),
+            'm' => Some(n.minutes()),
+            _ => None,
+        };
+        if let Some(span) = span {
+            // Calendar units need a zone: days are local days.
+            if let Ok(z) = now.to_zoned(tz.clone()).checked_sub(span) {
+                return Ok(z.timestamp());
+            }
+        }
+    }
+    let civil = s
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .or_else(|| s.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
+    if let Some(dt) = civil
+        && let Ok(z) = dt.to_zoned(tz.clone())
+    {
+        return Ok(z.timestamp());
+    }
+    Err(error::usage_hint(
+        format!("{flag} {s:?} is not a time"),
+        "use RFC 3339 (2026-11-22T10:00:00Z), a local date or date-time (2026-11-22, \"2026-11-22 10:00\") or an age (7d, 12h)",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_accepts_rfc3339_dates_and_ages() {
+        let now: Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
+        let tz = TimeZone::UTC;
+        let p = |s: &str| parse_when(s, now, &tz, "--since").map(|t| t.to_string());
+        assert_eq!(p("2026-11-01T10:00:00+01:00").unwrap(), "2026-11-01T09:00:00Z");
+        assert_eq!(p("2026-11-01").unwrap(), "2026-11-01T00:00:00Z");
+        assert_eq!(p("2026-11-01 10:30").unwrap(), "2026-11-01T10:30:00Z");
+        assert_eq!(p("7d").unwrap(), "2026-11-15T12:00:00Z");
+        assert_eq!(p("12h").unwrap(), "2026-11-22T00:00:00Z");
+        let e = p("yesterday").unwrap_err();
+        assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+    }
+}
