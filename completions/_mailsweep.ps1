@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
             [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
             [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
+            [CompletionResult]::new('bounces', 'bounces', [CompletionResultType]::ParameterValue, 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -83,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
             [CompletionResult]::new('--all-accounts', '--all-accounts', [CompletionResultType]::ParameterName, 'Every account in the config file')
-            [CompletionResult]::new('--no-dates', '--no-dates', [CompletionResultType]::ParameterName, 'Skip the oldest/newest dates (saves two round trips per folder on the fast path)')
+            [CompletionResult]::new('--dates', '--dates', [CompletionResultType]::ParameterName, 'Also read each IMAP folder''s oldest/newest dates. Not cheap on a server: two more round trips per folder on the STATUS route (EXAMINE, FETCH), and INTERNALDATE makes the server stat every message file on the fetch route. Local stores always show them')
             [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -166,6 +167,31 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
         'mailsweep;deleters;help;help' {
             break
         }
+        'mailsweep;bounces' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user')
+            [CompletionResult]::new('--users-file', '--users-file', [CompletionResultType]::ParameterName, 'With --admin: audit every user listed in this file (one per line, # comments)')
+            [CompletionResult]::new('--password-command', '--password-command', [CompletionResultType]::ParameterName, 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Login mechanism')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'Only folders matching this glob (repeatable; case-insensitive) [default: INBOX; every file of an mbox source]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Bounces that arrived since: an age (30d, 2w, 6m, 1y) or a date (YYYY-MM-DD)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: table or json')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--all-accounts', '--all-accounts', [CompletionResultType]::ParameterName, 'Every account in the config file')
+            [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mailsweep;completions' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
@@ -183,6 +209,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Size per folder against the quota, with thresholds for monitoring')
             [CompletionResult]::new('attachments', 'attachments', [CompletionResultType]::ParameterValue, 'The attachments that eat the quota, per attachment, without downloading them.')
             [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
+            [CompletionResult]::new('bounces', 'bounces', [CompletionResultType]::ParameterValue, 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -201,6 +228,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             break
         }
         'mailsweep;help;deleters;logs' {
+            break
+        }
+        'mailsweep;help;bounces' {
             break
         }
         'mailsweep;help;completions' {

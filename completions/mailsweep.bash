@@ -19,6 +19,9 @@ _mailsweep() {
             mailsweep,attachments)
                 cmd="mailsweep__subcmd__attachments"
                 ;;
+            mailsweep,bounces)
+                cmd="mailsweep__subcmd__bounces"
+                ;;
             mailsweep,completions)
                 cmd="mailsweep__subcmd__completions"
                 ;;
@@ -49,6 +52,9 @@ _mailsweep() {
             mailsweep__subcmd__help,attachments)
                 cmd="mailsweep__subcmd__help__subcmd__attachments"
                 ;;
+            mailsweep__subcmd__help,bounces)
+                cmd="mailsweep__subcmd__help__subcmd__bounces"
+                ;;
             mailsweep__subcmd__help,completions)
                 cmd="mailsweep__subcmd__help__subcmd__completions"
                 ;;
@@ -74,7 +80,7 @@ _mailsweep() {
 
     case "${cmd}" in
         mailsweep)
-            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments deleters completions help"
+            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments deleters bounces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +190,84 @@ _mailsweep() {
                     ;;
                 --crit)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__bounces)
+            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --folder --since --format --config --timeout --ca-file --plaintext --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --users-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "auto plain login apop xoauth2 oauthbearer" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json nagios prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -362,7 +446,7 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__help)
-            opts="probe usage attachments deleters completions help"
+            opts="probe usage attachments deleters bounces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -376,6 +460,20 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__help__subcmd__attachments)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__help__subcmd__bounces)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -544,7 +642,7 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__usage)
-            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --sort --top --warn --crit --format --size-method --no-dates --connections --config --timeout --ca-file --plaintext --color --help --version"
+            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --sort --top --warn --crit --format --size-method --dates --connections --config --timeout --ca-file --plaintext --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

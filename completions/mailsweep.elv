@@ -31,6 +31,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+            cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -78,7 +79,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
             cand --color 'When to use colours in tables'
             cand --all-accounts 'Every account in the config file'
-            cand --no-dates 'Skip the oldest/newest dates (saves two round trips per folder on the fast path)'
+            cand --dates 'Also read each IMAP folder''s oldest/newest dates. Not cheap on a server: two more round trips per folder on the STATUS route (EXAMINE, FETCH), and INTERNALDATE makes the server stat every message file on the fetch route. Local stores always show them'
             cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -154,6 +155,30 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
         }
         &'mailsweep;deleters;help;help'= {
         }
+        &'mailsweep;bounces'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --folder 'Only folders matching this glob (repeatable; case-insensitive) [default: INBOX; every file of an mbox source]'
+            cand --since 'Bounces that arrived since: an age (30d, 2w, 6m, 1y) or a date (YYYY-MM-DD)'
+            cand --format 'Output format: table or json'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailsweep;completions'= {
             cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
             cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
@@ -170,6 +195,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+            cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -183,6 +209,8 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
         }
         &'mailsweep;help;deleters;logs'= {
+        }
+        &'mailsweep;help;bounces'= {
         }
         &'mailsweep;help;completions'= {
         }

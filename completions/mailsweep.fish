@@ -37,6 +37,7 @@ complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "probe" -d 'Conn
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s a -l account -d 'Named account(s) from the config file' -r
@@ -44,12 +45,12 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l admin -d '
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
 plain\t''
 login\t''
-apop\t''
-xoauth2\t''
-oauthbearer\t''"
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
 json\t'One pretty-printed JSON document (a versioned, documented API)'
@@ -70,12 +71,12 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l admin -d '
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
 plain\t''
 login\t''
-apop\t''
-xoauth2\t''
-oauthbearer\t''"
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l sort -d 'Folder order' -r -f -a "size\t'Biggest first'
 name\t'Hierarchy order (INBOX first, then by name)'
@@ -98,7 +99,7 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l color -d '
 always\t''
 never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l all-accounts -d 'Every account in the config file'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l no-dates -d 'Skip the oldest/newest dates (saves two round trips per folder on the fast path)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l dates -d 'Also read each IMAP folder\'s oldest/newest dates. Not cheap on a server: two more round trips per folder on the STATUS route (EXAMINE, FETCH), and INTERNALDATE makes the server stat every message file on the fetch route. Local stores always show them'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand usage" -s V -l version -d 'Print version'
@@ -107,12 +108,12 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l admi
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l auth -d 'Login mechanism' -r -f -a "auto\t''
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
 plain\t''
 login\t''
-apop\t''
-xoauth2\t''
-oauthbearer\t''"
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l min-size -d 'Report attachments at least this big, encoded (500k, 5MiB, 1.5GB)' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l folder -d 'Only folders matching this glob (repeatable; `Archives/*`, case-insensitive)' -r
@@ -169,6 +170,34 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
+plain\t''
+login\t''
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l folder -d 'Only folders matching this glob (repeatable; case-insensitive) [default: INBOX; every file of an mbox source]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l since -d 'Bounces that arrived since: an age (30d, 2w, 6m, 1y) or a date (YYYY-MM-DD)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
@@ -178,10 +207,11 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'

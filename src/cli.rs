@@ -89,6 +89,21 @@ pub enum Command {
     ///
     /// Example: mailsweep deleters logs /var/log/mail.log /var/log/mail.log.1 /var/log/mail.log.2.gz
     Deleters(DeletersArgs),
+    /// Delivery failure reports (bounces) in a mailbox, classified with the guide's advice.
+    ///
+    /// Finds standard reports (RFC 3464) and the common non-standard ones (Postfix, Exim,
+    /// qmail, Exchange/Outlook, Gmail, Sendmail) and sorts each failed recipient into the
+    /// guide's table: mailbox full, message too large, unknown user (before the @),
+    /// unknown domain (after the @), temporary. Over IMAP only headers, the structure and
+    /// the small parts that carry the report are read, never a returned attachment.
+    /// Exit 1 (WARNING) when a recipient's mailbox is full.
+    ///
+    /// Examples:
+    ///   mailsweep bounces imaps://alice@mail.example.org
+    ///   mailsweep bounces maildir:~/Maildir --since 2025-01-01 --format json
+    ///   mailsweep bounces --account work --folder INBOX --folder 'Archives/*' --since 6m
+    #[command(verbatim_doc_comment)]
+    Bounces(BouncesArgs),
     /// Print shell completions to stdout (bash, zsh, fish, elvish, powershell).
     ///
     /// Example: mailsweep completions bash > /etc/bash_completion.d/mailsweep
@@ -129,34 +144,11 @@ pub struct TargetArgs {
 
     /// Login mechanism.
     #[arg(long, value_enum, value_name = "MECH")]
-    pub auth: Option<MechanismArg>,
+    pub auth: Option<Mechanism>,
 
     /// How many mailboxes are checked at once when there are several [default: 4].
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MechanismArg {
-    Auto,
-    Plain,
-    Login,
-    Apop,
-    Xoauth2,
-    Oauthbearer,
-}
-
-impl From<MechanismArg> for Mechanism {
-    fn from(m: MechanismArg) -> Self {
-        match m {
-            MechanismArg::Auto => Mechanism::Auto,
-            MechanismArg::Plain => Mechanism::Plain,
-            MechanismArg::Login => Mechanism::Login,
-            MechanismArg::Apop => Mechanism::Apop,
-            MechanismArg::Xoauth2 => Mechanism::Xoauth2,
-            MechanismArg::Oauthbearer => Mechanism::Oauthbearer,
-        }
-    }
 }
 
 #[derive(Debug, Args)]
@@ -209,9 +201,11 @@ pub struct UsageArgs {
     #[arg(long, value_enum, default_value_t = SizeMethodArg::Auto)]
     pub size_method: SizeMethodArg,
 
-    /// Skip the oldest/newest dates (saves two round trips per folder on the fast path).
+    /// Also read each IMAP folder's oldest/newest dates. Not cheap on a server: two more
+    /// round trips per folder on the STATUS route (EXAMINE, FETCH), and INTERNALDATE makes
+    /// the server stat every message file on the fetch route. Local stores always show them.
     #[arg(long)]
-    pub no_dates: bool,
+    pub dates: bool,
 
     /// IMAP connections per mailbox used in parallel when it has many folders [default: 4].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
@@ -273,6 +267,30 @@ pub struct AttachmentsArgs {
     /// their attachments. Costs their size in traffic; nothing is deleted.
     #[arg(long)]
     pub download_candidates: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BouncesArgs {
+    /// The mailbox to read: imaps://, imap://, maildir:PATH or mbox:PATH (default: the
+    /// config's default account). POP3 is not supported.
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Only folders matching this glob (repeatable; case-insensitive) [default: INBOX;
+    /// every file of an mbox source].
+    #[arg(long = "folder", value_name = "GLOB")]
+    pub folders: Vec<String>,
+
+    /// Bounces that arrived since: an age (30d, 2w, 6m, 1y) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "AGE|DATE", default_value = "30d")]
+    pub since: String,
+
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

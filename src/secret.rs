@@ -34,7 +34,7 @@ impl fmt::Debug for Secret {
 }
 
 /// How to log in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Mechanism {
     /// PLAIN when the server offers it (needed for an authorization identity), else LOGIN.

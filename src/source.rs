@@ -108,7 +108,7 @@ pub fn resolve(global: &GlobalArgs, config: &Config, sources: &[String], args: &
             .or_else(|| config.defaults.ca_file.clone());
         let plaintext = global.plaintext || acc.is_some_and(|a| a.plaintext);
         let admin = args.admin.clone().or_else(|| acc.and_then(|a| a.admin.clone()));
-        let mechanism = args.auth.map(Mechanism::from).or(acc.map(|a| a.auth)).unwrap_or_default();
+        let mechanism = args.auth.or(acc.map(|a| a.auth)).unwrap_or_default();
         let password_command = args.password_command.clone().or_else(|| acc.and_then(|a| a.password_command.clone()));
         let tls = tls_cache.entry(ca_file.clone()).or_insert_with(|| TlsSettings::new(ca_file)).clone();
         let net = NetSettings { timeout, tls };

@@ -3,6 +3,7 @@
 mod support;
 
 mod attachments;
+mod bounces;
 mod cli;
 mod deleters_logs;
 mod harness;

@@ -400,15 +400,42 @@ fn a_folder_deleted_during_the_scan_is_a_note() {
     );
     let sandbox = TestDir::new();
     let url = format!("imap://x@127.0.0.1:{}", fake.port());
-    let out = run(
-        &sandbox,
-        &["usage", &url, "--plaintext", "--no-dates", "--format", "json", "--timeout", "5"],
-        Some(PASSWORD),
-    );
+    let out = run(&sandbox, &["usage", &url, "--plaintext", "--format", "json", "--timeout", "5"], Some(PASSWORD));
     assert_eq!(out.status.code(), Some(0), "{}\n{:?}", text(&out.stderr), fake.received());
     let v = json(&out);
     let account = &v["accounts"][0];
     assert_eq!(folder(account, "INBOX")["bytes"], 3000);
     assert!(account["notes"].to_string().contains("\\\"Gone\\\" vanished during the scan"), "{account:#}");
     assert_eq!(account["quota"]["state"], "not_reported");
+}
+
+#[test]
+fn dates_are_opt_in_and_agree_on_both_routes() {
+    let d = Dovecot::start();
+    let u = user_with_mail(&d, None);
+    let sandbox = TestDir::new();
+    let ca = d.ca_file();
+    let first = jiff::Timestamp::from_second(1_600_000_000).unwrap().to_string();
+    let last = jiff::Timestamp::from_second(1_600_000_000 + 11 * 86_400 * 30).unwrap().to_string();
+    for method in ["status", "fetch"] {
+        let args = [
+            "usage",
+            &imaps(&d, &u.name),
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--format",
+            "json",
+            "--size-method",
+            method,
+        ];
+        let v = json(&run(&sandbox, &args, Some(PASSWORD)));
+        let inbox = folder(&v["accounts"][0], "INBOX");
+        assert!(inbox["oldest"].is_null() && inbox["newest"].is_null(), "{method}: no dates unless asked");
+        let mut with_dates = args.to_vec();
+        with_dates.push("--dates");
+        let v = json(&run(&sandbox, &with_dates, Some(PASSWORD)));
+        let inbox = folder(&v["accounts"][0], "INBOX");
+        assert_eq!(inbox["oldest"], first.as_str(), "{method}");
+        assert_eq!(inbox["newest"], last.as_str(), "{method}");
+    }
 }

@@ -2,6 +2,7 @@
 //! renderers. Each returns the exit code of its run.
 
 mod attachments;
+mod bounces;
 mod deleters;
 mod probe;
 mod usage;
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Usage(args) => usage::run(&cli.global, args).await,
         Command::Deleters(args) => deleters::run(&cli.global, args),
         Command::Attachments(args) => attachments::run(&cli.global, args).await,
+        Command::Bounces(args) => bounces::run(&cli.global, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, args: UsageArgs) -> Result<ExitCode> {
             SizeMethodArg::Status => imap::Route::Status,
             SizeMethodArg::Fetch => imap::Route::Fetch,
         },
-        dates: !args.no_dates,
+        dates: args.dates,
         connections: args.connections.map(usize::from).unwrap_or(DEFAULT_CONNECTIONS),
     };
 

@@ -3,11 +3,13 @@
 //! an IMAP response.
 
 mod attachments;
+mod bounces;
 mod probe;
 pub mod session;
 mod usage;
 pub mod wire;
 
 pub use attachments::attachments;
+pub use bounces::bounces;
 pub use probe::probe;
 pub use usage::{Route, UsageOptions, usage};

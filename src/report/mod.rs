@@ -6,6 +6,7 @@
 //! Colour and terminal width change the look of a table, never its content.
 
 pub mod attachments;
+pub mod bounces;
 pub mod deleters;
 mod json;
 mod nagios;

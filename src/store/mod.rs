@@ -10,6 +10,7 @@
 //! Scans are blocking file I/O: [`usage`] runs them on tokio's blocking pool.
 
 pub mod attachments;
+pub mod bounces;
 pub mod date;
 pub mod maildir;
 pub mod mbox;

@@ -1104,8 +1104,16 @@ fn ensure_folder(maildir: &Path, folder: &str) -> PathBuf {
 }
 
 /// Writes one message into `dir/tmp`, sets mtime/owner, renames it into `dir/cur`.
-/// The file name starts with `1000000000 + seq`, so Dovecot (which sorts new files by name when
-/// assigning UIDs) numbers them in seeding order.
+/// Like a real APPEND with an INTERNALDATE, the file name starts with the time of seeding and
+/// the mtime is the internal date. The zero-padded sequence after it makes Dovecot (which sorts
+/// new files by name when assigning UIDs) number them in seeding order.
+/// The seconds the first seed of this test process started: one value, so names sort by
+/// the sequence that follows.
+fn seeding_time() -> u64 {
+    static T: OnceLock<u64> = OnceLock::new();
+    *T.get_or_init(|| SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0))
+}
+
 fn write_one(dir: &Path, seq: u64, pid: u32, m: &SeedMessage) {
     let mut flags: Vec<char> = m.flags.chars().collect();
     for f in &flags {
@@ -1114,13 +1122,7 @@ fn write_one(dir: &Path, seq: u64, pid: u32, m: &SeedMessage) {
     flags.sort_unstable();
     flags.dedup();
     let flags: String = flags.into_iter().collect();
-    let base = format!(
-        "{}.M{}P{pid}Q{seq}.mailsweep-test,S={},W={}",
-        1_000_000_000 + seq,
-        seq % 1_000_000,
-        m.raw.len(),
-        vsize(&m.raw)
-    );
+    let base = format!("{}.M{seq:012}P{pid}.mailsweep-test,S={},W={}", seeding_time(), m.raw.len(), vsize(&m.raw));
     let tmp_path = dir.join("tmp").join(&base);
     let mut file = OpenOptions::new()
         .write(true)
