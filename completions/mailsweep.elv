@@ -31,6 +31,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+            cand archive 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
             cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -129,6 +130,8 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+            cand watch 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \Deleted or \Seen came first and where it went.'
+            cand snapshot 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailsweep;deleters;logs'= {
@@ -147,13 +150,110 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mailsweep;deleters;watch'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --for 'Stop after this long (90s, 30m, 2h, 1d) [default: until Ctrl-C or SIGTERM]'
+            cand --summary-every 'Also print the verdicts this often (30m, 1h)'
+            cand --format 'Output format: text lines, or JSON lines (one event or summary per line)'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --canary 'Append one clearly labelled test message to INBOX and report when and how it disappears'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;deleters;snapshot'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --state-file 'The state file [default: $XDG_STATE_HOME/mailsweep/snapshots/<account>.json]'
+            cand --format 'Output format: table or json'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --reset 'Start over: forget the previous state (corrupt, foreign or unwanted) and record anew'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mailsweep;deleters;help'= {
             cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+            cand watch 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \Deleted or \Seen came first and where it went.'
+            cand snapshot 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mailsweep;deleters;help;logs'= {
         }
+        &'mailsweep;deleters;help;watch'= {
+        }
+        &'mailsweep;deleters;help;snapshot'= {
+        }
         &'mailsweep;deleters;help;help'= {
+        }
+        &'mailsweep;archive'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --to 'The archive directory (created 0700 when missing)'
+            cand --older-than 'Archive messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)'
+            cand --before 'Archive messages received before this date (YYYY-MM-DD or RFC 3339)'
+            cand --folder 'Only folders matching this glob (repeatable; `Archives/*`, case-insensitive) [default: every folder]'
+            cand --larger-than 'Only messages bigger than this (500k, 5MiB)'
+            cand --with-attachments-over 'Only messages with an attachment at least this big, encoded (as `attachments` reports)'
+            cand --preset 'A selection that follows the guides: the Sent folder, the Trash, or messages with big attachments (5 MiB unless --with-attachments-over says otherwise)'
+            cand --until-quota 'Archive the oldest selected messages first until the mailbox is at or under this share of its quota (70%)'
+            cand --archive-format 'mbox: one mboxrd file per folder (Local Folders layout); maildir: Maildir++ with flags in file names'
+            cand --batch-size 'Messages per batch: each batch is written, flushed, verified and journaled before its messages are removed from the server'
+            cand --format 'Output format of the summary: table or json'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
+            cand --by-sent-date 'Compare the sent date (Date: header) instead of the received date (INTERNALDATE)'
+            cand --include-flagged 'Archive flagged messages too (kept on the server by default)'
+            cand --include-unread 'Archive unread messages too (kept on the server by default)'
+            cand --split-by-year 'One archive folder per year below each folder (`Sent.sbd/2021`)'
+            cand --compress 'Gzip the mbox files (mail clients cannot open them compressed)'
+            cand -n 'Show the plan (messages and bytes per folder, the quota after) and change nothing'
+            cand --dry-run 'Show the plan (messages and bytes per folder, the quota after) and change nothing'
+            cand -y 'Do not ask for confirmation (for cron). Without a terminal, required to act'
+            cand --yes 'Do not ask for confirmation (for cron). Without a terminal, required to act'
+            cand --keep-on-server 'Copy only (backup mode): nothing leaves the server; the next run adds what is new'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'mailsweep;bounces'= {
             cand -a 'Named account(s) from the config file'
@@ -195,6 +295,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand usage 'Size per folder against the quota, with thresholds for monitoring'
             cand attachments 'The attachments that eat the quota, per attachment, without downloading them.'
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+            cand archive 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
             cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -207,8 +308,16 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
         }
         &'mailsweep;help;deleters'= {
             cand logs 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+            cand watch 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \Deleted or \Seen came first and where it went.'
+            cand snapshot 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
         }
         &'mailsweep;help;deleters;logs'= {
+        }
+        &'mailsweep;help;deleters;watch'= {
+        }
+        &'mailsweep;help;deleters;snapshot'= {
+        }
+        &'mailsweep;help;archive'= {
         }
         &'mailsweep;help;bounces'= {
         }

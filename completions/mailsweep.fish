@@ -37,6 +37,7 @@ complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "probe" -d 'Conn
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "archive" -d 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -140,17 +141,19 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l down
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand attachments" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "watch" -d 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \\Deleted or \\Seen came first and where it went.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "snapshot" -d 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l user -d 'Only this user (repeatable)' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l since -d 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l until -d 'Only sessions up to this time (same forms as --since)' -r
@@ -168,8 +171,114 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
+plain\t''
+login\t''
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l for -d 'Stop after this long (90s, 30m, 2h, 1d) [default: until Ctrl-C or SIGTERM]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l summary-every -d 'Also print the verdicts this often (30m, 1h)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l format -d 'Output format: text lines, or JSON lines (one event or summary per line)' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l canary -d 'Append one clearly labelled test message to INBOX and report when and how it disappears'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
+plain\t''
+login\t''
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l state-file -d 'The state file [default: $XDG_STATE_HOME/mailsweep/snapshots/<account>.json]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l reset -d 'Start over: forget the previous state (corrupt, foreign or unwanted) and record anew'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from snapshot" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \\Deleted or \\Seen came first and where it went.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "snapshot" -d 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
+plain\t''
+login\t''
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l to -d 'The archive directory (created 0700 when missing)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l older-than -d 'Archive messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l before -d 'Archive messages received before this date (YYYY-MM-DD or RFC 3339)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l folder -d 'Only folders matching this glob (repeatable; `Archives/*`, case-insensitive) [default: every folder]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l larger-than -d 'Only messages bigger than this (500k, 5MiB)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l with-attachments-over -d 'Only messages with an attachment at least this big, encoded (as `attachments` reports)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l preset -d 'A selection that follows the guides: the Sent folder, the Trash, or messages with big attachments (5 MiB unless --with-attachments-over says otherwise)' -r -f -a "sent\t'The Sent folder(s) (SPECIAL-USE \\Sent, else the usual names)'
+trash\t'The Trash folder(s), flagged and unread included'
+big-attachments\t'Messages with an attachment of 5 MiB or more, in every folder'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l until-quota -d 'Archive the oldest selected messages first until the mailbox is at or under this share of its quota (70%)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l archive-format -d 'mbox: one mboxrd file per folder (Local Folders layout); maildir: Maildir++ with flags in file names' -r -f -a "mbox\t'One mboxrd file per folder, laid out as a mail client\'s "Local Folders"'
+maildir\t'Maildir++ (Dovecot, mutt): one file per message, flags in the file name'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l batch-size -d 'Messages per batch: each batch is written, flushed, verified and journaled before its messages are removed from the server' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l format -d 'Output format of the summary: table or json' -r -f -a "table\t'Human-readable tables (the default)'
+json\t'One pretty-printed JSON document (a versioned, documented API)'
+nagios\t'A Nagios/Icinga plugin status line with perfdata'
+prometheus\t'A Prometheus textfile for the node_exporter textfile collector'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l by-sent-date -d 'Compare the sent date (Date: header) instead of the received date (INTERNALDATE)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l include-flagged -d 'Archive flagged messages too (kept on the server by default)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l include-unread -d 'Archive unread messages too (kept on the server by default)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l split-by-year -d 'One archive folder per year below each folder (`Sent.sbd/2021`)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l compress -d 'Gzip the mbox files (mail clients cannot open them compressed)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s n -l dry-run -d 'Show the plan (messages and bytes per folder, the quota after) and change nothing'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s y -l yes -d 'Do not ask for confirmation (for cron). Without a terminal, required to act'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l keep-on-server -d 'Copy only (backup mode): nothing leaves the server; the next run adds what is new'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s a -l account -d 'Named account(s) from the config file' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
@@ -207,11 +316,14 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters bounces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "archive" -d 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "watch" -d 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \\Deleted or \\Seen came first and where it went.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "snapshot" -d 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'

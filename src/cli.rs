@@ -89,6 +89,22 @@ pub enum Command {
     ///
     /// Example: mailsweep deleters logs /var/log/mail.log /var/log/mail.log.1 /var/log/mail.log.2.gz
     Deleters(DeletersArgs),
+    /// Move old mail to local archives: verified before anything leaves the server,
+    /// resumable, safe for cron.
+    ///
+    /// Order for every batch: fetch, write, flush to disk, read back and compare with what
+    /// the server sent (SHA-256 and RFC822.SIZE), record in the archive's journal, and only
+    /// then remove exactly those messages by UID (UID EXPUNGE). A run that was killed or
+    /// lost its connection is simply run again. Flagged and unread messages stay unless
+    /// asked for; messages another client marked deleted are never touched.
+    ///
+    /// Examples:
+    ///   mailsweep archive imaps://alice@mail.example.org --older-than 1y --to ~/Mail/Archives --dry-run
+    ///   mailsweep archive --account work --preset sent --older-than 6m --to ~/Mail/Local --yes
+    ///   mailsweep archive imaps://alice@mail.example.org --with-attachments-over 5MiB --to DIR
+    ///   mailsweep archive imaps://alice@mail.example.org --until-quota 70% --to DIR --archive-format maildir
+    #[command(verbatim_doc_comment)]
+    Archive(ArchiveArgs),
     /// Delivery failure reports (bounces) in a mailbox, classified with the guide's advice.
     ///
     /// Finds standard reports (RFC 3464) and the common non-standard ones (Postfix, Exim,
@@ -270,6 +286,97 @@ pub struct AttachmentsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The mailbox to archive from (default: the config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// The archive directory (created 0700 when missing).
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+
+    /// Archive messages older than this: an age (30d, 6m, 1y) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "AGE|DATE", conflicts_with = "before")]
+    pub older_than: Option<String>,
+
+    /// Archive messages received before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub before: Option<String>,
+
+    /// Compare the sent date (Date: header) instead of the received date (INTERNALDATE).
+    #[arg(long)]
+    pub by_sent_date: bool,
+
+    /// Only folders matching this glob (repeatable; `Archives/*`, case-insensitive)
+    /// [default: every folder].
+    #[arg(long = "folder", value_name = "GLOB")]
+    pub folders: Vec<String>,
+
+    /// Only messages bigger than this (500k, 5MiB).
+    #[arg(long, value_name = "SIZE")]
+    pub larger_than: Option<String>,
+
+    /// Only messages with an attachment at least this big, encoded (as `attachments` reports).
+    #[arg(long, value_name = "SIZE")]
+    pub with_attachments_over: Option<String>,
+
+    /// Archive flagged messages too (kept on the server by default).
+    #[arg(long)]
+    pub include_flagged: bool,
+
+    /// Archive unread messages too (kept on the server by default).
+    #[arg(long)]
+    pub include_unread: bool,
+
+    /// A selection that follows the guides: the Sent folder, the Trash, or messages with
+    /// big attachments (5 MiB unless --with-attachments-over says otherwise).
+    #[arg(long, value_enum, value_name = "PRESET")]
+    pub preset: Option<crate::model::archive::Preset>,
+
+    /// Archive the oldest selected messages first until the mailbox is at or under this
+    /// share of its quota (70%).
+    #[arg(long, value_name = "PERCENT")]
+    pub until_quota: Option<String>,
+
+    /// mbox: one mboxrd file per folder (Local Folders layout); maildir: Maildir++ with
+    /// flags in file names.
+    #[arg(long, value_enum, default_value_t = crate::model::archive::ArchiveFormat::Mbox)]
+    pub archive_format: crate::model::archive::ArchiveFormat,
+
+    /// One archive folder per year below each folder (`Sent.sbd/2021`).
+    #[arg(long)]
+    pub split_by_year: bool,
+
+    /// Gzip the mbox files (mail clients cannot open them compressed).
+    #[arg(long)]
+    pub compress: bool,
+
+    /// Show the plan (messages and bytes per folder, the quota after) and change nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (for cron). Without a terminal, required to act.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Copy only (backup mode): nothing leaves the server; the next run adds what is new.
+    #[arg(long)]
+    pub keep_on_server: bool,
+
+    /// Messages per batch: each batch is written, flushed, verified and journaled before
+    /// its messages are removed from the server.
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub batch_size: u32,
+
+    /// Output format of the summary: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
 pub struct BouncesArgs {
     /// The mailbox to read: imaps://, imap://, maildir:PATH or mbox:PATH (default: the
     /// config's default account). POP3 is not supported.
@@ -312,6 +419,83 @@ pub enum DeletersCommand {
     ///   zcat /var/log/mail.log.*.gz | mailsweep deleters logs - --user alice
     ///   journalctl -u dovecot -o short-iso | mailsweep deleters logs - --format json
     Logs(DeletersLogsArgs),
+    /// Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how
+    /// long it lived, whether \Deleted or \Seen came first and where it went.
+    ///
+    /// Opens INBOX read-only, reads what is there, then waits for changes; a removed
+    /// message is looked for in the folders whose counters moved. Prints events as they
+    /// happen and the verdicts at the end (Ctrl-C, SIGTERM or --for) and every
+    /// --summary-every. Reconnects after a dropped connection or a server restart without
+    /// forgetting. Exit 1 (WARNING) when mail vanished to an unknown client.
+    ///
+    /// Examples:
+    ///   mailsweep deleters watch imaps://alice@mail.example.org --for 2h --summary-every 30m
+    ///   mailsweep deleters watch --account work --canary --format json
+    #[command(verbatim_doc_comment)]
+    Watch(DeletersWatchArgs),
+    /// Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished,
+    /// when it was last seen, at what age, and where it went. For cron.
+    ///
+    /// The state lives in $XDG_STATE_HOME/mailsweep/snapshots/<account>.json; over several
+    /// runs the ages at disappearance build up into the same verdicts as `deleters logs`.
+    /// Exit 1 (WARNING) when messages vanished to an unknown client since the last run.
+    ///
+    /// Examples:
+    ///   mailsweep deleters snapshot imaps://alice@mail.example.org
+    ///   */30 * * * *  mailsweep deleters snapshot --account work --format json >> ~/snapshots.jsonl
+    ///   mailsweep deleters snapshot pop3s://alice@mail.example.org --reset
+    #[command(verbatim_doc_comment)]
+    Snapshot(DeletersSnapshotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeletersWatchArgs {
+    /// The IMAP mailbox to watch (default: the config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Stop after this long (90s, 30m, 2h, 1d) [default: until Ctrl-C or SIGTERM].
+    #[arg(long = "for", value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// Also print the verdicts this often (30m, 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub summary_every: Option<String>,
+
+    /// Append one clearly labelled test message to INBOX and report when and how it
+    /// disappears.
+    #[arg(long)]
+    pub canary: bool,
+
+    /// Output format: text lines, or JSON lines (one event or summary per line).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DeletersSnapshotArgs {
+    /// The mailbox to record: imaps://, imap://, pop3s:// or pop3:// (default: the
+    /// config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// The state file [default: $XDG_STATE_HOME/mailsweep/snapshots/<account>.json].
+    #[arg(long, value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// Start over: forget the previous state (corrupt, foreign or unwanted) and record anew.
+    #[arg(long)]
+    pub reset: bool,
+
+    /// Output format: table or json.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

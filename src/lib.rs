@@ -6,6 +6,7 @@
 //! - [`source`] opens any source (server or local store) and turns it into model values.
 //! - [`imap`], [`pop`], [`net`] are the protocol adapters; [`store`] reads local Maildir/mbox.
 //! - [`logs`] reads Dovecot server logs (plain, gzip, stdin) into per-client session timelines.
+//! - [`deleters`] judges removals seen from the mailbox itself (watch, snapshots) and keeps snapshot state.
 //! - [`report`] renders model values as tables, JSON or monitoring formats into any `io::Write`.
 //! - [`model`] is the pure domain (sizes, quota, folders, verdicts): no I/O, no async.
 //! - [`error`] and [`exit`] classify failures once, for the entry point.
@@ -13,6 +14,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod deleters;
 pub mod error;
 pub mod exit;
 pub mod imap;

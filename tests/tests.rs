@@ -2,9 +2,11 @@
 
 mod support;
 
+mod archive;
 mod attachments;
 mod bounces;
 mod cli;
+mod deleters_live;
 mod deleters_logs;
 mod harness;
 mod probe;

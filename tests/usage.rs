@@ -439,3 +439,38 @@ fn dates_are_opt_in_and_agree_on_both_routes() {
         assert_eq!(inbox["newest"], last.as_str(), "{method}");
     }
 }
+
+#[test]
+fn hostile_folder_names_are_measured_and_shown_harmlessly() {
+    let d = Dovecot::start();
+    let u = d.add_user(&unique_user("hostile"), PASSWORD, None);
+    // Written straight into the Maildir (doveadm refuses most of them), as a store could hold them.
+    let names = ["esc\u{1b}[2J", "back\\slash", "quote\"d", "ctl\u{1}x", "100% [sure]"];
+    let seeds: Vec<SeedMessage> = names
+        .iter()
+        .map(|n| SeedMessage::new(n, message("a@b", &format!("in {n:?}"), "Mon, 01 Jan 2024 10:00:00 +0000", 500)))
+        .collect();
+    d.seed(&u.name, &seeds);
+    let listed = d.mailboxes(&u.name);
+    let sandbox = TestDir::new();
+    let ca = d.ca_file();
+    for method in ["status", "fetch"] {
+        let args = ["usage", &imaps(&d, &u.name), "--ca-file", ca.to_str().unwrap(), "--size-method", method];
+        let mut json_args = args.to_vec();
+        json_args.extend(["--format", "json"]);
+        let out = run(&sandbox, &json_args, Some(PASSWORD));
+        assert_eq!(out.status.code(), Some(0), "{method}: {}", text(&out.stderr));
+        let v = json(&out);
+        for n in names.iter().filter(|n| listed.iter().any(|l| l == *n)) {
+            let want = d.mailbox_status(&u.name, n);
+            assert_eq!(folder(&v["accounts"][0], n)["bytes"], want.vsize, "{method} {n:?}");
+        }
+        let table = run(&sandbox, &args, Some(PASSWORD));
+        let shown = text(&table.stdout);
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{1}'),
+            "{method}: control characters reach the terminal:\n{shown}"
+        );
+    }
+    assert!(listed.iter().any(|l| l == "back\\slash"), "the server holds the backslash folder: {listed:?}");
+}

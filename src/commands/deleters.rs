@@ -15,6 +15,8 @@ use crate::report::deleters::{self as render, DeletersFilters};
 pub fn run(global: &GlobalArgs, args: DeletersArgs) -> Result<ExitCode> {
     match args.command {
         DeletersCommand::Logs(a) => logs_cmd(global, a),
+        DeletersCommand::Watch(a) => super::deleters_live::watch(global, a),
+        DeletersCommand::Snapshot(a) => super::deleters_live::snapshot(global, a),
     }
 }
 
@@ -61,7 +63,10 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
     })?;
     let filters = DeletersFilters { users: args.users.clone(), since, until };
     let render_opts = super::render_options(global.color, Thresholds::default());
-    super::emit(|out| Ok(render::render(out, &analysis, &filters, json, &render_opts)?))?;
+    // Straight to stdout: the report of a big log is tens of MB, not worth holding.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    render::render(&mut out, &analysis, &filters, json, &render_opts)?;
+    std::io::Write::flush(&mut out)?;
     Ok(match render::deleters_status(&analysis) {
         Status::Ok => ExitCode::Ok,
         _ => ExitCode::Warning,

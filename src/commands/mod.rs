@@ -1,9 +1,11 @@
 //! One module per subcommand: thin orchestration between the CLI, the adapters and the
 //! renderers. Each returns the exit code of its run.
 
+mod archive;
 mod attachments;
 mod bounces;
 mod deleters;
+mod deleters_live;
 mod probe;
 mod usage;
 
@@ -22,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Usage(args) => usage::run(&cli.global, args).await,
         Command::Deleters(args) => deleters::run(&cli.global, args),
         Command::Attachments(args) => attachments::run(&cli.global, args).await,
+        Command::Archive(args) => archive::run(&cli.global, args).await,
         Command::Bounces(args) => bounces::run(&cli.global, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -2,11 +2,13 @@
 //! exchanges for what it cannot parse) and the model. Nothing outside this module sees
 //! an IMAP response.
 
+pub mod archive;
 mod attachments;
 mod bounces;
 mod probe;
 pub mod session;
 mod usage;
+pub mod watch;
 pub mod wire;
 
 pub use attachments::attachments;

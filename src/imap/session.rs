@@ -360,25 +360,15 @@ impl Session {
     }
 
     /// Every folder, with attributes (SPECIAL-USE roles included when offered).
+    ///
+    /// Through our own parser, not async-imap's: its LIST keeps the escapes of quoted names
+    /// (`back\\slash`), and such a folder could then not be selected.
     pub async fn list(&mut self) -> Result<Vec<ListedFolder>> {
-        self.drain_unsolicited();
-        let limit = self.timeout;
-        let stream = net::deadline(limit, || "listing folders".into(), async {
-            self.inner.list(Some(""), Some("*")).await.map_err(anyhow::Error::from)
-        })
-        .await
-        .context("cannot list folders")?;
-        let mut out = Vec::new();
-        let mut stream = std::pin::pin!(stream);
-        while let Some(item) = next(&mut stream, limit, "listing folders").await? {
-            let name = item.map_err(|e| imap_error(e, "listing folders"))?;
-            out.push(ListedFolder {
-                raw: name.name().to_string(),
-                delimiter: name.delimiter().and_then(|d| d.chars().next()),
-                attributes: name.attributes().iter().map(attribute_name).collect(),
-            });
+        let r = self.raw("LIST \"\" \"*\"").await.context("cannot list folders")?;
+        if r.status.state != State::Ok {
+            return Err(anyhow::anyhow!("cannot list folders: {}", r.status));
         }
-        Ok(out)
+        Ok(r.untagged.iter().filter_map(|u| wire::parse_list(u)).map(listed).collect())
     }
 
     /// LIST-STATUS (RFC 5819) with SIZE: every folder and its counts in one round trip.
@@ -391,14 +381,7 @@ impl Session {
         let mut statuses = Vec::new();
         for u in &r.untagged {
             if let Some(l) = wire::parse_list(u) {
-                folders.push((
-                    ListedFolder {
-                        raw: String::from_utf8_lossy(&l.name).into_owned(),
-                        delimiter: l.delimiter,
-                        attributes: l.attributes,
-                    },
-                    None,
-                ));
+                folders.push((listed(l), None));
             } else if let Some(s) = wire::parse_status(u) {
                 statuses.push(s);
             }
@@ -545,22 +528,11 @@ async fn next<S: FuturesStream + Unpin>(stream: &mut S, limit: Duration, what: &
     net::deadline(limit, || what.to_string(), async { Ok::<_, anyhow::Error>(stream.next().await) }).await
 }
 
-fn attribute_name(a: &async_imap::imap_proto::NameAttribute<'_>) -> String {
-    use async_imap::imap_proto::NameAttribute as A;
-    match a {
-        A::NoInferiors => "\\Noinferiors".into(),
-        A::NoSelect => "\\Noselect".into(),
-        A::Marked => "\\Marked".into(),
-        A::Unmarked => "\\Unmarked".into(),
-        A::All => "\\All".into(),
-        A::Archive => "\\Archive".into(),
-        A::Drafts => "\\Drafts".into(),
-        A::Flagged => "\\Flagged".into(),
-        A::Junk => "\\Junk".into(),
-        A::Sent => "\\Sent".into(),
-        A::Trash => "\\Trash".into(),
-        A::Extension(s) => s.to_string(),
-        other => format!("{other:?}"),
+fn listed(l: wire::ListEntry) -> ListedFolder {
+    ListedFolder {
+        raw: String::from_utf8_lossy(&l.name).into_owned(),
+        delimiter: l.delimiter,
+        attributes: l.attributes,
     }
 }
 

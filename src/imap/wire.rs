@@ -292,7 +292,15 @@ impl Parser<'_> {
             self.pos += 1;
         }
         if brackets > 0 {
-            return err(start, ParseErrorKind::UnclosedBracket);
+            // `[` is an ordinary atom character (only `]` is special): a mailbox name such
+            // as `esc&ABs-[2J` arrives as a bare atom. Scan it again without sections.
+            self.pos = start;
+            while let Some(b) = self.peek() {
+                if matches!(b, b' ' | b'(' | b')' | b'"' | b'\r' | b'\n' | 0) {
+                    break;
+                }
+                self.pos += 1;
+            }
         }
         if self.pos == start {
             return err(start, ParseErrorKind::UnexpectedByte(self.input[start]));
@@ -1356,7 +1364,6 @@ mod tests {
             (b"x {5\r\nab", 2, ParseErrorKind::BadLiteral),
             (b"x {}\r\n", 2, ParseErrorKind::BadLiteral),
             (b"x {99999999999999999999999}\r\n", 2, ParseErrorKind::BadLiteral),
-            (b"x BODY[abc", 2, ParseErrorKind::UnclosedBracket),
             (b"x \xff\xfe", 2, ParseErrorKind::InvalidUtf8),
             (b"x \r", 2, ParseErrorKind::UnexpectedByte(b'\r')),
         ];
@@ -1365,6 +1372,18 @@ mod tests {
             assert_eq!((e.offset, &e.kind), (*offset, kind), "{:?}", String::from_utf8_lossy(input));
         }
         assert_eq!(tokenize(b"\"a\\").unwrap_err().kind, ParseErrorKind::UnterminatedString);
+    }
+
+    /// `[` is an atom character (RFC 3501: only `]` is a resp-special): Dovecot sends a
+    /// mailbox name like `esc&ABs-[2J` as a bare atom, and it must not stop a LIST.
+    #[test]
+    fn an_open_bracket_without_a_section_is_part_of_the_atom() {
+        let v = tokenize(b"LIST () \"/\" esc&ABs-[2J").unwrap();
+        assert_eq!(v[3], Value::Atom("esc&ABs-[2J".into()));
+        assert_eq!(tokenize(b"x BODY[abc").unwrap()[1], Value::Atom("BODY[abc".into()));
+        let v = tokenize(b"a[b (c)").unwrap();
+        assert_eq!(v[0], Value::Atom("a[b".into()));
+        assert_eq!(v[1], Value::List(vec![Value::Atom("c".into())]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The pure domain: sizes, quota, folders, thresholds, verdicts. No I/O, no async, no
 //! protocol types: adapters convert into these, renderers read from them.
 
+pub mod archive;
 pub mod bounce;
 pub mod folder;
 pub mod mime;

@@ -5,7 +5,8 @@
 //! - [`response`]: pure parsing of what the server sends, and the streaming dot-unstuffer;
 //! - [`auth`]: pure login planning and the SASL / APOP encodings;
 //! - [`client`]: the session (I/O, deadlines, TLS upgrade, commands);
-//! - [`ops`]: `probe` and `usage`.
+//! - [`ops`]: `probe` and `usage`;
+//! - [`snapshot`]: INBOX by UIDL for `deleters snapshot`.
 //!
 //! Protocol edge cases handled:
 //! - status indicators are matched case-insensitively and must end the word (`+OKAY` is
@@ -40,6 +41,7 @@ pub mod client;
 mod fake;
 pub mod ops;
 pub mod response;
+pub mod snapshot;
 
 pub use client::{ConnectInfo, Pop3Client};
 pub use ops::{probe, usage};

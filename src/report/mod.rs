@@ -5,9 +5,11 @@
 //! caller can treat a broken pipe (`mailsweep usage | head`) as a normal end (exit 0).
 //! Colour and terminal width change the look of a table, never its content.
 
+pub mod archive;
 pub mod attachments;
 pub mod bounces;
 pub mod deleters;
+pub mod deleters_live;
 mod json;
 mod nagios;
 mod prometheus;

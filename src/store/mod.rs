@@ -9,6 +9,7 @@
 //!
 //! Scans are blocking file I/O: [`usage`] runs them on tokio's blocking pool.
 
+pub mod archive;
 pub mod attachments;
 pub mod bounces;
 pub mod date;

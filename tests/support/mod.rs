@@ -15,6 +15,7 @@ pub mod corpus;
 pub mod dovecot;
 pub mod fake_server;
 pub mod mutf7;
+pub mod proxy;
 pub mod raw;
 
 #[allow(unused_imports)] // convenience re-exports for test modules

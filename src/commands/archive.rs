@@ -1,0 +1,887 @@
+//! `mailsweep archive`: move old mail to local archives, verified before anything leaves
+//! the server, resumable, safe for cron.
+//!
+//! The order for every batch is the whole point of this module:
+//! 1. fetch (streamed, 1 MiB partial fetches) → write into the archive;
+//! 2. flush to the disk (file and directory fsync);
+//! 3. read back and compare with what the server sent (SHA-256, and the byte count
+//!    against RFC822.SIZE);
+//! 4. record the verified copies in the journal (fsynced);
+//! 5. only then remove exactly those UIDs from the server (`UID STORE +FLAGS.SILENT
+//!    (\Deleted)`, `UID EXPUNGE <set>`), and journal the removal.
+//!
+//! A run that stops anywhere is run again: the journal says which copies are verified
+//! (their removal is finished first, after reading them back once more), mbox appends
+//! that were begun but not committed are cut off, and messages already archived are
+//! never written twice (by UID under the same UIDVALIDITY, by digest across a
+//! UIDVALIDITY change).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use jiff::Timestamp;
+
+use crate::cli::{ArchiveArgs, GlobalArgs};
+use crate::config::Config;
+use crate::error;
+use crate::exit::ExitCode;
+use crate::imap::archive::{ArchiveSession, Fetched};
+use crate::imap::session::{Found, ListedFolder};
+use crate::model::archive::{
+    ArchiveFormat, ArchiveReport, Candidate, Criteria, Entry, FolderOutcome, PRESET_ATTACHMENT_SIZE, Preset,
+    QuotaFigures, Record, until_quota,
+};
+use crate::model::mime::report::{Filter, parse_cutoff};
+use crate::model::size::{human, parse_size};
+use crate::model::status::parse_percent;
+use crate::model::{Protocol, SourceSpec, SpecialUse};
+use crate::report::archive as render;
+use crate::source::{self, Target};
+use crate::store::archive::{ArchiveDir, io_error, maildir, mboxrd};
+
+/// Everything the arguments decide.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub criteria: Criteria,
+    pub folders: Filter,
+    pub preset: Option<Preset>,
+    pub until_quota: Option<f64>,
+    pub to: PathBuf,
+    pub format: ArchiveFormat,
+    pub split_by_year: bool,
+    pub keep_on_server: bool,
+    pub dry_run: bool,
+    pub batch_size: usize,
+}
+
+pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
+    render::check_format(args.format)?;
+    let (config, _) = Config::load(global.config.as_deref())?;
+    let opts = options(&args, Timestamp::now())?;
+    if args.compress {
+        return Err(error::usage_hint(
+            "--compress is not available yet",
+            "archive uncompressed (mail clients cannot open gzip mbox files anyway), and compress old years yourself",
+        ));
+    }
+    let sources: Vec<String> = args.source.iter().cloned().collect();
+    let targets = source::resolve(global, &config, &sources, &args.target)?;
+    let [target] = targets.as_slice() else {
+        return Err(error::usage_hint(
+            format!("archive works on one mailbox at a time ({} given)", targets.len()),
+            "name one source, one --account, or one --user",
+        ));
+    };
+    let creds = source::credentials(&targets)?;
+    let mut report = ArchiveReport {
+        source: target.spec.to_string(),
+        account: target.account.clone(),
+        directory: opts.to.display().to_string(),
+        format: opts.format,
+        dry_run: opts.dry_run,
+        keep_on_server: opts.keep_on_server,
+        ..ArchiveReport::default()
+    };
+    let confirm = Confirm { yes: args.yes, tty: std::io::stdin().is_terminal() && std::io::stderr().is_terminal() };
+    let outcome = match (&target.spec, creds[0].as_ref()) {
+        (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Imap => {
+            imap_run(target, c, &opts, &confirm, &mut report).await
+        }
+        _ => Err(error::usage("archive works on IMAP and POP3 sources (local Maildir and mbox sources: not yet)")),
+    };
+    let opts_render = super::render_options(global.color, Default::default());
+    match outcome {
+        Ok(Some(())) => {}
+        Ok(None) => return Ok(ExitCode::Ok), // declined at the prompt
+        Err(e) => {
+            // What was done is journaled: show it, then the error.
+            if !report.folders.is_empty() && !opts.dry_run {
+                let _ = render::plan(&mut std::io::stderr().lock(), &report);
+            }
+            return Err(e.context(format!(
+                "archiving {} stopped (every verified copy is in the journal: run the same command again to finish)",
+                target.label()
+            )));
+        }
+    }
+    super::emit(|out| Ok(render::render(out, &report, args.format, &opts_render)?))?;
+    Ok(if report.has_failures() { ExitCode::Critical } else { ExitCode::Ok })
+}
+
+/// The arguments as options; any mistake is a usage error naming the option.
+pub(crate) fn options(args: &ArchiveArgs, now: Timestamp) -> Result<Options> {
+    let cutoff = |arg: &Option<String>, name: &str| -> Result<Option<Timestamp>> {
+        arg.as_deref().map(|s| parse_cutoff(s, now).map_err(|e| error::usage(format!("{name}: {e}")))).transpose()
+    };
+    let size = |arg: &Option<String>, name: &str| -> Result<Option<u64>> {
+        arg.as_deref().map(|s| parse_size(s).map_err(|e| error::usage(format!("{name}: {e}")))).transpose()
+    };
+    let before = cutoff(&args.older_than, "--older-than")?.or(cutoff(&args.before, "--before")?);
+    let mut criteria = Criteria {
+        before,
+        by_sent_date: args.by_sent_date,
+        larger_than: size(&args.larger_than, "--larger-than")?,
+        attachments_over: size(&args.with_attachments_over, "--with-attachments-over")?,
+        include_flagged: args.include_flagged,
+        include_unread: args.include_unread,
+    };
+    match args.preset {
+        Some(Preset::Sent) => criteria.include_unread = true,
+        Some(Preset::Trash) => {
+            criteria.include_unread = true;
+            criteria.include_flagged = true;
+        }
+        Some(Preset::BigAttachments) => {
+            criteria.attachments_over.get_or_insert(PRESET_ATTACHMENT_SIZE);
+        }
+        None => {}
+    }
+    if criteria.attachments_over == Some(0) {
+        return Err(error::usage("--with-attachments-over must be more than 0"));
+    }
+    let until_quota = match &args.until_quota {
+        Some(s) => {
+            let p = parse_percent(s).map_err(|e| error::usage(format!("--until-quota: {e}")))?;
+            if !(0.0..100.0).contains(&p) {
+                return Err(error::usage("--until-quota must be at least 0% and under 100%"));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let anything = criteria.before.is_some()
+        || criteria.larger_than.is_some()
+        || criteria.attachments_over.is_some()
+        || args.preset.is_some()
+        || until_quota.is_some()
+        || !args.folders.is_empty();
+    if !anything {
+        return Err(error::usage_hint(
+            "archive needs a selection: nothing says which messages to move",
+            "give --older-than, --before, --larger-than, --with-attachments-over, --until-quota, --preset or --folder",
+        ));
+    }
+    if args.by_sent_date && criteria.before.is_none() {
+        return Err(error::usage("--by-sent-date needs --older-than or --before"));
+    }
+    let folders = Filter::new(1, &args.folders, &[], None, None).map_err(error::usage)?;
+    Ok(Options {
+        criteria,
+        folders,
+        preset: args.preset,
+        until_quota,
+        to: args.to.clone(),
+        format: args.archive_format,
+        split_by_year: args.split_by_year,
+        keep_on_server: args.keep_on_server,
+        dry_run: args.dry_run,
+        batch_size: args.batch_size as usize,
+    })
+}
+
+/// How the run gets the go-ahead.
+pub(crate) struct Confirm {
+    pub yes: bool,
+    pub tty: bool,
+}
+
+impl Confirm {
+    /// Shows the plan and asks on a terminal; refuses without one unless `--yes`.
+    pub fn ask(&self, report: &ArchiveReport) -> Result<bool> {
+        if self.yes {
+            return Ok(true);
+        }
+        if !self.tty {
+            return Err(error::usage_hint(
+                "archive changes the mailbox and there is no terminal to confirm on",
+                "pass --yes (cron) after checking the plan with --dry-run",
+            ));
+        }
+        let mut err = std::io::stderr().lock();
+        render::plan(&mut err, report)?;
+        let what = if report.keep_on_server { "Copy" } else { "Move" };
+        write!(err, "{what} these messages? [y/N] ")?;
+        err.flush()?;
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    }
+}
+
+/// A stable name of the mailbox for the journal: protocol, user and host (not the port
+/// or TLS mode, which may change between runs without changing the mailbox).
+pub(crate) fn account_key(target: &Target) -> String {
+    match &target.spec {
+        SourceSpec::Server(s) => {
+            let proto = match s.protocol {
+                Protocol::Imap => "imap",
+                Protocol::Pop3 => "pop3",
+            };
+            format!("{proto}:{}@{}", s.user, s.host.to_ascii_lowercase())
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Test-only fault injection: `MAILSWEEP_TEST_ABORT=<stage>:<n>` aborts the process
+/// (like SIGKILL: no destructor, no flush) the n-th time a stage is reached. Stages:
+/// `written` (a message written, not flushed), `journaled`, `stored` (marked \Deleted,
+/// not expunged), `expunged` (not journaled as removed). `MAILSWEEP_TEST_SLOW=<ms>`
+/// sleeps after each journaled batch, so tests can act mid-run. Debug builds only.
+pub(crate) struct Faults {
+    spec: Option<(String, u64)>,
+    slow: Option<std::time::Duration>,
+    seen: HashMap<&'static str, u64>,
+}
+
+impl Faults {
+    pub fn from_env() -> Faults {
+        let spec = if cfg!(debug_assertions) {
+            std::env::var("MAILSWEEP_TEST_ABORT").ok().and_then(|v| {
+                let (stage, n) = v.split_once(':')?;
+                Some((stage.to_string(), n.parse().ok()?))
+            })
+        } else {
+            None
+        };
+        let slow = std::env::var("MAILSWEEP_TEST_SLOW")
+            .ok()
+            .filter(|_| cfg!(debug_assertions))
+            .and_then(|v| v.parse().ok())
+            .map(std::time::Duration::from_millis);
+        Faults { spec, slow, seen: HashMap::new() }
+    }
+
+    pub fn at(&mut self, stage: &'static str) {
+        let n = self.seen.entry(stage).or_default();
+        *n += 1;
+        if let Some((s, at)) = &self.spec
+            && s == stage
+            && at == n
+        {
+            eprintln!("mailsweep: test abort at {stage}:{n}");
+            std::process::abort();
+        }
+        if stage == "journaled"
+            && let Some(d) = self.slow
+        {
+            std::thread::sleep(d);
+        }
+    }
+}
+
+/// Progress on stderr when it is a terminal; nothing in cron.
+pub(crate) struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress { on: std::io::stderr().is_terminal() }
+    }
+
+    pub fn show(&self, folder: &str, done: u64, total: u64, bytes: u64) {
+        if self.on {
+            eprint!("\r\x1b[K{}: {done}/{total} messages, {}", crate::report::printable(folder), human(bytes));
+        }
+    }
+
+    pub fn end(&self) {
+        if self.on {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// Which listed folders a run works on.
+fn chosen_folders(listed: Vec<ListedFolder>, opts: &Options) -> Vec<ListedFolder> {
+    let role_wanted = match opts.preset {
+        Some(Preset::Sent) => Some(SpecialUse::Sent),
+        Some(Preset::Trash) => Some(SpecialUse::Trash),
+        _ => None,
+    };
+    let by_attribute = |f: &ListedFolder, role: SpecialUse| f.to_usage().role == Some(role);
+    let any_attribute = role_wanted.is_some_and(|r| listed.iter().any(|f| by_attribute(f, r)));
+    listed
+        .into_iter()
+        .filter(|f| !f.noselect())
+        .filter(|f| opts.folders.keeps_folder(&f.display_name()))
+        .filter(|f| match role_wanted {
+            None => true,
+            Some(role) if any_attribute => by_attribute(f, role),
+            Some(role) => SpecialUse::from_name(&f.display_name()) == Some(role),
+        })
+        .collect()
+}
+
+/// One folder's plan.
+struct FolderPlan {
+    raw: String,
+    name: String,
+    uidvalidity: u32,
+    candidates: Vec<Candidate>,
+}
+
+/// Returns `None` when the user declined.
+async fn imap_run(
+    target: &Target,
+    creds: &crate::secret::Credentials,
+    opts: &Options,
+    confirm: &Confirm,
+    report: &mut ArchiveReport,
+) -> Result<Option<()>> {
+    let SourceSpec::Server(spec) = &target.spec else { unreachable!("IMAP target") };
+    let account = account_key(target);
+    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    report.notes.append(&mut dir.notes);
+    let mut s = ArchiveSession::open(spec, &target.net, creds).await?;
+    if !opts.keep_on_server && !s.uidplus {
+        return Err(error::failure_hint(
+            format!(
+                "{} does not offer UIDPLUS, so mailsweep cannot remove only the archived messages (a plain EXPUNGE would also purge what other clients marked deleted)",
+                target.spec
+            ),
+            "run with --keep-on-server to copy only, and delete the archived messages in your mail client",
+        ));
+    }
+    let folders = chosen_folders(s.folders().await?, opts);
+    let quota = match s.quota().await {
+        Ok(q) => q,
+        Err(e) => {
+            report.notes.push(format!("the quota could not be read: {}", error::one_line(&e)));
+            None
+        }
+    };
+
+    // The plan: candidates per folder, minus what the archive already holds.
+    let mut plans = Vec::new();
+    let mut pending_bytes = 0u64;
+    for f in &folders {
+        let name = f.display_name();
+        let sel = match s.select(&f.raw, true).await.with_context(|| format!("cannot examine folder \"{name}\""))? {
+            Found::Yes(sel) => sel,
+            Found::Vanished(why) => {
+                report.notes.push(format!("folder \"{name}\" vanished ({why}); it is left out"));
+                continue;
+            }
+        };
+        let mut candidates =
+            s.candidates(&opts.criteria).await.with_context(|| format!("cannot search folder \"{name}\""))?;
+        let mut outcome = FolderOutcome { folder: name.clone(), ..FolderOutcome::default() };
+        candidates.retain(|c| {
+            let known = dir.state.archived(&account, &f.raw, sel.uidvalidity, &c.id).is_some();
+            if known && opts.keep_on_server {
+                outcome.already_archived += 1;
+            }
+            !known
+        });
+        if !opts.keep_on_server {
+            pending_bytes +=
+                dir.state.pending_deletions(&account, &f.raw, sel.uidvalidity).iter().map(|e| e.size).sum::<u64>();
+        }
+        report.folders.push(outcome);
+        plans.push(FolderPlan { raw: f.raw.clone(), name, uidvalidity: sel.uidvalidity, candidates });
+    }
+    if let Some(percent) = opts.until_quota {
+        let Some((used, limit)) = quota.filter(|&(_, l)| l > 0) else {
+            return Err(error::failure_hint(
+                "--until-quota: the server reports no storage quota",
+                "select by --older-than or --larger-than instead",
+            ));
+        };
+        let flat: Vec<(usize, &Candidate)> =
+            plans.iter().enumerate().flat_map(|(i, p)| p.candidates.iter().map(move |c| (i, c))).collect();
+        let keep = until_quota(&flat, used.saturating_sub(pending_bytes), limit, percent, |c| opts.criteria.date_of(c));
+        let mut kept: Vec<Vec<String>> = vec![Vec::new(); plans.len()];
+        for i in keep {
+            kept[flat[i].0].push(flat[i].1.id.clone());
+        }
+        for (p, ids) in plans.iter_mut().zip(kept) {
+            p.candidates.retain(|c| ids.contains(&c.id));
+        }
+    }
+    let mut planned = 0;
+    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
+        o.planned_messages = p.candidates.len() as u64;
+        o.planned_bytes = p.candidates.iter().map(|c| c.size).sum();
+        planned += o.planned_bytes;
+        o.targets = targets_of(&mut dir, &p.name, &p.candidates, opts)?;
+    }
+    if let Some((used, limit)) = quota {
+        let freed = if opts.keep_on_server { 0 } else { planned + pending_bytes };
+        report.quota = Some(QuotaFigures { used_before: used, limit, used_after: used.saturating_sub(freed) });
+    }
+    if opts.dry_run {
+        s.logout().await;
+        return Ok(Some(()));
+    }
+    if plans.iter().all(|p| p.candidates.is_empty()) && pending_bytes == 0 {
+        s.logout().await;
+        return Ok(Some(()));
+    }
+    if !confirm.ask(report)? {
+        s.logout().await;
+        eprintln!("nothing was changed");
+        return Ok(None);
+    }
+
+    let mut faults = Faults::from_env();
+    let progress = Progress::new();
+    for (i, plan) in plans.iter().enumerate() {
+        let mut run = FolderRun {
+            s: &mut s,
+            dir: &mut dir,
+            account: &account,
+            plan,
+            opts,
+            outcome: &mut report.folders[i],
+            notes: &mut report.notes,
+            faults: &mut faults,
+            progress: &progress,
+        };
+        run.go().await.with_context(|| format!("folder \"{}\"", plan.name))?;
+    }
+    progress.end();
+    if !opts.keep_on_server
+        && let Some(q) = report.quota.as_mut()
+        && let Ok(Some((used, _))) = s.quota().await
+    {
+        q.used_after = used;
+    }
+    s.logout().await;
+    Ok(Some(()))
+}
+
+/// The archive paths a folder's messages go to (one, or one per year).
+fn targets_of(dir: &mut ArchiveDir, name: &str, candidates: &[Candidate], opts: &Options) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for c in candidates {
+        let path = dir.path_for(name, opts.format, year_of(opts, c))?;
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    Ok(out)
+}
+
+fn year_of(opts: &Options, c: &Candidate) -> Option<i16> {
+    if !opts.split_by_year {
+        return None;
+    }
+    Some(opts.criteria.date_of(c).map(|d| d.to_zoned(jiff::tz::TimeZone::UTC).year()).unwrap_or(1970))
+}
+
+/// One folder being archived.
+struct FolderRun<'a> {
+    s: &'a mut ArchiveSession,
+    dir: &'a mut ArchiveDir,
+    account: &'a str,
+    plan: &'a FolderPlan,
+    opts: &'a Options,
+    outcome: &'a mut FolderOutcome,
+    notes: &'a mut Vec<String>,
+    faults: &'a mut Faults,
+    progress: &'a Progress,
+}
+
+impl FolderRun<'_> {
+    async fn go(&mut self) -> Result<()> {
+        let name = self.plan.name.clone();
+        let sel = match self.s.select(&self.plan.raw, false).await? {
+            Found::Yes(sel) => sel,
+            Found::Vanished(why) => {
+                self.notes.push(format!("folder \"{name}\" vanished ({why}); it is left out"));
+                return Ok(());
+            }
+        };
+        if sel.uidvalidity != self.plan.uidvalidity {
+            self.notes.push(format!(
+                "folder \"{name}\": the server renumbered its messages (UIDVALIDITY changed) since the plan; left out, run again"
+            ));
+            self.outcome.failed += self.plan.candidates.len() as u64;
+            return Ok(());
+        }
+        let mut delete = !self.opts.keep_on_server;
+        if delete && sel.read_only {
+            self.notes.push(format!("folder \"{name}\" is read-only on the server: messages were copied, not removed"));
+            delete = false;
+        }
+        if delete {
+            self.finish_pending(sel.uidvalidity).await?;
+        }
+        let mut elsewhere = self.dir.state.by_digest_elsewhere(self.account, &self.plan.raw, sel.uidvalidity);
+        let total = self.plan.candidates.len() as u64;
+        let mut done = 0u64;
+        for batch in self.plan.candidates.chunks(self.opts.batch_size) {
+            let archived = match self.opts.format {
+                ArchiveFormat::Mbox => self.mbox_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
+                ArchiveFormat::Maildir => self.maildir_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
+            };
+            done += batch.len() as u64;
+            self.progress.show(&name, done, total, self.outcome.archived_bytes);
+            if delete && !archived.is_empty() {
+                self.remove(sel.uidvalidity, &archived).await?;
+                self.outcome.deleted_messages += archived.len() as u64;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes verified messages from the server by UID, then journals the removal.
+    async fn remove(&mut self, uidvalidity: u32, ids: &[String]) -> Result<()> {
+        let uids: Vec<u32> = ids.iter().filter_map(|id| id.parse().ok()).collect();
+        self.s.mark_deleted(&uids).await?;
+        self.faults.at("stored");
+        self.s.expunge(&uids).await?;
+        self.faults.at("expunged");
+        let record = Record::Deleted {
+            account: self.account.to_string(),
+            folder: self.plan.raw.clone(),
+            uidvalidity,
+            ids: ids.to_vec(),
+        };
+        self.dir.record(&[record]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))
+    }
+
+    /// Finishes what an interrupted run verified but did not remove: each copy is read
+    /// back once more first; a copy that no longer matches is forgotten (the message is
+    /// then archived again like any other).
+    async fn finish_pending(&mut self, uidvalidity: u32) -> Result<()> {
+        let pending = self.dir.state.pending_deletions(self.account, &self.plan.raw, uidvalidity);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut good = Vec::new();
+        for e in pending {
+            match verify_entry(self.dir, &e) {
+                Ok(()) => good.push(e.id.clone()),
+                Err(why) => {
+                    self.notes.push(format!(
+                        "folder \"{}\": the archived copy of UID {} no longer reads back identical ({why}); it stays on the server",
+                        self.plan.name, e.id
+                    ));
+                    let lost = Record::Lost {
+                        account: e.account.clone(),
+                        folder: e.folder.clone(),
+                        uidvalidity,
+                        id: e.id.clone(),
+                    };
+                    self.dir.record(&[lost]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
+                }
+            }
+        }
+        if !good.is_empty() {
+            self.remove(uidvalidity, &good).await?;
+            self.outcome.resumed_deletions += good.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn entry(&self, uidvalidity: u32, c: &Candidate, f: &Fetched, sha256: String, file: String) -> Entry {
+        Entry {
+            account: self.account.to_string(),
+            folder: self.plan.raw.clone(),
+            uidvalidity,
+            id: c.id.clone(),
+            sha256,
+            size: f.bytes,
+            received: f.received.or(c.received),
+            flags: f.flags.imap(),
+            file,
+            offset: 0,
+            stored: 0,
+            added_newline: false,
+            member: None,
+        }
+    }
+
+    /// Checks what a fetch got against what the server announced; a mismatch leaves the
+    /// message on the server.
+    fn size_matches(&mut self, c: &Candidate, f: &Fetched) -> bool {
+        if f.bytes == f.size {
+            return true;
+        }
+        self.notes.push(format!(
+            "folder \"{}\": UID {} sent {} bytes but announced RFC822.SIZE {}; it stays on the server",
+            self.plan.name, c.id, f.bytes, f.size
+        ));
+        self.outcome.failed += 1;
+        false
+    }
+
+    /// A message already archived under another UIDVALIDITY: its old entry, reused.
+    fn seen_elsewhere(
+        &mut self,
+        elsewhere: &mut HashMap<String, Vec<Entry>>,
+        sha: &str,
+        uidvalidity: u32,
+        c: &Candidate,
+    ) -> Option<Entry> {
+        let list = elsewhere.get_mut(sha)?;
+        let mut e = list.pop()?;
+        if list.is_empty() {
+            elsewhere.remove(sha);
+        }
+        verify_entry(self.dir, &e).ok()?;
+        e.uidvalidity = uidvalidity;
+        e.id = c.id.clone();
+        self.outcome.already_archived += 1;
+        Some(e)
+    }
+
+    /// Archives one batch into mbox files. Returns the ids now safely archived.
+    async fn mbox_batch(
+        &mut self,
+        batch: &[Candidate],
+        uidvalidity: u32,
+        elsewhere: &mut HashMap<String, Vec<Entry>>,
+    ) -> Result<Vec<String>> {
+        // Group by target file (several with --split-by-year), keeping the order.
+        let mut groups: BTreeMap<String, Vec<&Candidate>> = BTreeMap::new();
+        for c in batch {
+            let rel = self.dir.path_for(&self.plan.name, self.opts.format, year_of(self.opts, c))?;
+            groups.entry(rel).or_default().push(c);
+        }
+        let mut done = Vec::new();
+        for (rel, msgs) in groups {
+            let path = self.dir.prepare_mbox(&rel)?;
+            let start = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            self.dir
+                .record(&[Record::Begin { file: rel.clone(), offset: start }])
+                .map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
+            let mut out = mboxrd::MboxAppender::open(&path).map_err(|e| io_error("open the archive", &path, &e))?;
+            let mut entries: Vec<Entry> = Vec::new();
+            let mut reused: Vec<Entry> = Vec::new();
+            for c in msgs {
+                let uid: u32 = c.id.parse().context("a UID that is not a number")?;
+                let from = out.end();
+                out.begin_message(c.received).map_err(|e| io_error("write", &path, &e))?;
+                let fetched =
+                    self.s.fetch(uid, &mut |chunk| out.write(chunk).map_err(|e| io_error("write", &path, &e))).await?;
+                let Some(f) = fetched else {
+                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
+                    self.notes.push(format!(
+                        "folder \"{}\": UID {uid} was removed by another client meanwhile",
+                        self.plan.name
+                    ));
+                    continue;
+                };
+                let w = out.end_message().map_err(|e| io_error("write", &path, &e))?;
+                if !self.size_matches(c, &f) {
+                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
+                    continue;
+                }
+                if let Some(e) = self.seen_elsewhere(elsewhere, &w.sha256, uidvalidity, c) {
+                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
+                    reused.push(e);
+                    continue;
+                }
+                let mut e = self.entry(uidvalidity, c, &f, w.sha256.clone(), rel.clone());
+                (e.offset, e.stored, e.added_newline) = (w.offset, w.stored, w.added_newline);
+                entries.push(e);
+                self.faults.at("written");
+            }
+            tokio::task::block_in_place(|| out.sync()).map_err(|e| io_error("flush", &path, &e))?;
+            // Read everything back before it may leave the server.
+            let mut verified = Vec::new();
+            for e in entries {
+                match mboxrd::read_back(&path, e.offset, e.stored, e.added_newline) {
+                    Ok((sha, size)) if sha == e.sha256 && size == e.size => verified.push(e),
+                    Ok(_) => self.unverified(&e, "its bytes differ"),
+                    Err(err) => self.unverified(&e, &crate::store::io_reason(&err)),
+                }
+            }
+            let mut records: Vec<Record> = verified.iter().chain(&reused).cloned().map(Record::Archived).collect();
+            records.push(Record::Commit { file: rel.clone(), end: out.end() });
+            self.dir.record(&records).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
+            self.faults.at("journaled");
+            for e in verified.iter().chain(&reused) {
+                self.outcome.archived_messages += 1;
+                self.outcome.archived_bytes += e.size;
+                done.push(e.id.clone());
+            }
+        }
+        Ok(done)
+    }
+
+    fn unverified(&mut self, e: &Entry, why: &str) {
+        self.notes.push(format!(
+            "folder \"{}\": the copy of UID {} in \"{}\" does not read back identical ({why}); it stays on the server",
+            self.plan.name, e.id, e.file
+        ));
+        self.outcome.failed += 1;
+    }
+
+    /// Archives one batch into Maildir++ folders. Returns the ids now safely archived.
+    async fn maildir_batch(
+        &mut self,
+        batch: &[Candidate],
+        uidvalidity: u32,
+        elsewhere: &mut HashMap<String, Vec<Entry>>,
+    ) -> Result<Vec<String>> {
+        let mut targets: BTreeMap<String, maildir::MaildirTarget> = BTreeMap::new();
+        let mut entries = Vec::new();
+        for c in batch {
+            let uid: u32 = c.id.parse().context("a UID that is not a number")?;
+            let rel = self.dir.path_for(&self.plan.name, self.opts.format, year_of(self.opts, c))?;
+            let root = self.dir.root().to_path_buf();
+            if !targets.contains_key(&rel) {
+                let t = maildir::MaildirTarget::open(&root, &rel)
+                    .map_err(|e| io_error("create the archive folder", &root.join(&rel), &e))?;
+                targets.insert(rel.clone(), t);
+            }
+            let target = targets.get_mut(&rel).expect("inserted");
+            let key = maildir::message_key(self.account, &self.plan.raw, uidvalidity, &c.id);
+            let mut w = target.begin(&key).map_err(|e| io_error("write into", &root.join(&rel), &e))?;
+            let fetched = self
+                .s
+                .fetch(uid, &mut |chunk| w.write(chunk).map_err(|e| io_error("write into", &root.join(&rel), &e)))
+                .await?;
+            let Some(f) = fetched else {
+                let _ = w.discard();
+                self.notes
+                    .push(format!("folder \"{}\": UID {uid} was removed by another client meanwhile", self.plan.name));
+                continue;
+            };
+            if !self.size_matches(c, &f) {
+                let _ = w.discard();
+                continue;
+            }
+            let (sha, _) = w.digest();
+            let rel_file =
+                |p: &Path| p.strip_prefix(&root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+            // A verified file an interrupted run placed but did not journal.
+            if let Some(existing) = target.find(&key).cloned()
+                && maildir::read_back(&existing).is_ok_and(|(s, n)| s == sha && n == f.bytes)
+            {
+                let _ = w.discard();
+                entries.push(self.entry(uidvalidity, c, &f, sha, rel_file(&existing)));
+                continue;
+            }
+            if let Some(e) = self.seen_elsewhere(elsewhere, &sha, uidvalidity, c) {
+                let _ = w.discard();
+                entries.push(e);
+                continue;
+            }
+            let flags = f.flags.maildir_letters();
+            let placed = tokio::task::block_in_place(|| w.finish(target, &flags, f.received.or(c.received)));
+            match placed {
+                Ok(p) => entries.push(self.entry(uidvalidity, c, &f, p.sha256, rel_file(&p.path))),
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    let entry = self.entry(uidvalidity, c, &f, sha, rel.clone());
+                    self.unverified(&entry, &crate::store::io_reason(&e));
+                }
+                Err(e) => return Err(io_error("write into", &root.join(&rel), &e)),
+            }
+            self.faults.at("written");
+        }
+        for (rel, t) in targets.iter_mut() {
+            tokio::task::block_in_place(|| t.sync()).map_err(|e| io_error("flush", &self.dir.root().join(rel), &e))?;
+        }
+        let records: Vec<Record> = entries.iter().cloned().map(Record::Archived).collect();
+        if !records.is_empty() {
+            self.dir.record(&records).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
+            self.faults.at("journaled");
+        }
+        for e in &entries {
+            self.outcome.archived_messages += 1;
+            self.outcome.archived_bytes += e.size;
+        }
+        Ok(entries.into_iter().map(|e| e.id).collect())
+    }
+}
+
+/// Reads an archived copy back and compares it with its journal entry.
+pub(crate) fn verify_entry(dir: &ArchiveDir, e: &Entry) -> std::result::Result<(), String> {
+    let path = dir.abs(&e.file).map_err(|e| e.to_string())?;
+    let got = if path.is_dir() || e.file.is_empty() {
+        return Err("not a file".into());
+    } else if e.stored > 0 {
+        // mbox entries always store at least a newline; Maildir entries store 0.
+        mboxrd::read_back(&path, e.offset, e.stored, e.added_newline)
+    } else {
+        match maildir::read_back(&path) {
+            Ok(r) => Ok(r),
+            // A mail client renamed it (flags changed): find it by its key.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                find_renamed(&path).and_then(|p| maildir::read_back(&p))
+            }
+            Err(err) => Err(err),
+        }
+    };
+    match got {
+        Ok((sha, size)) if sha == e.sha256 && size == e.size => Ok(()),
+        Ok(_) => Err("its bytes differ".into()),
+        Err(err) => Err(crate::store::io_reason(&err)),
+    }
+}
+
+/// A Maildir file whose flags part changed since it was journaled.
+fn find_renamed(path: &Path) -> std::io::Result<PathBuf> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let base = name.split(":2,").next().unwrap_or(&name).to_string();
+    let folder =
+        path.parent().and_then(Path::parent).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
+    for sub in ["cur", "new"] {
+        for entry in std::fs::read_dir(folder.join(sub))? {
+            let entry = entry?;
+            if entry.file_name().to_string_lossy().starts_with(&base) {
+                return Ok(entry.path());
+            }
+        }
+    }
+    Err(std::io::ErrorKind::NotFound.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> ArchiveArgs {
+        let mut argv = vec!["mailsweep", "archive", "imaps://a@h", "--to", "/tmp/x"];
+        argv.extend_from_slice(extra);
+        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::Command::Archive(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn arguments_become_options() {
+        let now: Timestamp = "2024-06-01T00:00:00Z".parse().unwrap();
+        let o = options(&args(&["--older-than", "1y"]), now).unwrap();
+        assert_eq!(o.criteria.before, Some("2023-06-01T00:00:00Z".parse().unwrap()));
+        assert!(!o.criteria.include_flagged && !o.criteria.include_unread);
+        let o = options(&args(&["--preset", "trash"]), now).unwrap();
+        assert!(o.criteria.include_flagged && o.criteria.include_unread);
+        let o = options(&args(&["--preset", "big-attachments"]), now).unwrap();
+        assert_eq!(o.criteria.attachments_over, Some(PRESET_ATTACHMENT_SIZE));
+        // The line `mailsweep attachments` prints is accepted as is.
+        let o = options(&args(&["--with-attachments-over", "5MiB", "--folder", "Archives/*"]), now).unwrap();
+        assert_eq!(o.criteria.attachments_over, Some(5 << 20));
+        assert!(o.folders.keeps_folder("archives/2021") && !o.folders.keeps_folder("INBOX"));
+        let o = options(&args(&["--until-quota", "70%"]), now).unwrap();
+        assert_eq!(o.until_quota, Some(70.0));
+        for bad in [
+            &[][..],
+            &["--older-than", "soon"],
+            &["--until-quota", "150"],
+            &["--larger-than", "big"],
+            &["--by-sent-date", "--folder", "x"],
+        ] {
+            let e = options(&args(bad), now).unwrap_err();
+            assert_eq!(error::exit_code(&e), ExitCode::Unknown, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_terminal_only_yes_confirms() {
+        let r = ArchiveReport::default();
+        assert!(Confirm { yes: true, tty: false }.ask(&r).unwrap());
+        let e = Confirm { yes: false, tty: false }.ask(&r).unwrap_err();
+        assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+    }
+}

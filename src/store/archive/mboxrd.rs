@@ -1,0 +1,472 @@
+//! The mboxrd writer: appends messages to an mbox file, streaming, and reads them back.
+//!
+//! Format (mboxrd, as mutt, Thunderbird and Python's `mailbox` read it): each message is
+//! `From mailsweep@localhost <received date, asctime, UTC>` LF, then the message's bytes
+//! exactly as the server sent them except that every line matching `^>*From ` gets one
+//! more `>` (undone on reading: mboxrd quoting is reversible, unlike mboxo), then an LF
+//! if the message did not end with one (recorded in the journal as `added_newline`, so the
+//! read-back is still exact), then an empty line. Line endings are kept as sent (CRLF from
+//! IMAP servers): what is read back and digested is byte for byte what the server sent.
+//!
+//! Flags are not written into the messages (`Status:` / `X-Mozilla-Status:` headers
+//! would change the bytes the digest proves): the journal keeps them, and the Maildir
+//! format carries them in file names for clients that should show them.
+//!
+//! The sender field of the `From ` line marks our own messages: after a crash, a torn
+//! tail is cut only when every message in it is ours ([`repair_tail`]).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use super::digest::Sha256;
+
+/// Start of every `From ` line we write.
+pub const FROM_MARK: &[u8] = b"From mailsweep@localhost ";
+
+/// `>From ` quoting as a streaming transformation (chunk boundaries anywhere).
+#[derive(Debug, Clone)]
+pub struct Quoting {
+    quote: bool,
+    line_start: bool,
+    held: Vec<u8>,
+}
+
+impl Quoting {
+    /// Adds one `>` to `>*From ` lines.
+    pub fn quote() -> Self {
+        Quoting { quote: true, line_start: true, held: Vec::new() }
+    }
+
+    /// Removes one `>` from `>+From ` lines.
+    pub fn unquote() -> Self {
+        Quoting { quote: false, line_start: true, held: Vec::new() }
+    }
+
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        const FROM: &[u8] = b"From ";
+        for &b in input {
+            if self.line_start {
+                let gt = self.held.iter().take_while(|&&c| c == b'>').count();
+                let rest = self.held.len() - gt;
+                if rest == 0 && b == b'>' {
+                    self.held.push(b);
+                    continue;
+                }
+                if rest < FROM.len() && b == FROM[rest] {
+                    self.held.push(b);
+                    if rest + 1 == FROM.len() {
+                        if self.quote {
+                            out.push(b'>');
+                            out.extend_from_slice(&self.held);
+                        } else if gt > 0 {
+                            out.extend_from_slice(&self.held[1..]);
+                        } else {
+                            out.extend_from_slice(&self.held);
+                        }
+                        self.held.clear();
+                        self.line_start = false;
+                    }
+                    continue;
+                }
+                out.append(&mut self.held);
+                self.line_start = false;
+            }
+            out.push(b);
+            if b == b'\n' {
+                self.line_start = true;
+            }
+        }
+    }
+
+    /// Ends the stream: bytes held while deciding are passed through.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.held);
+        self.line_start = true;
+    }
+}
+
+/// The `From ` line for a message received at `date` (asctime, UTC).
+pub fn from_line(date: Option<Timestamp>) -> Vec<u8> {
+    let date = date.unwrap_or(Timestamp::UNIX_EPOCH);
+    let text = jiff::fmt::strtime::format("%a %b %e %H:%M:%S %Y", &date.to_zoned(jiff::tz::TimeZone::UTC))
+        .unwrap_or_else(|_| "Thu Jan  1 00:00:00 1970".into());
+    let mut line = FROM_MARK.to_vec();
+    line.extend_from_slice(text.as_bytes());
+    line.push(b'\n');
+    line
+}
+
+/// One message as appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub offset: u64,
+    pub stored: u64,
+    pub added_newline: bool,
+    pub sha256: String,
+    pub size: u64,
+}
+
+struct Current {
+    from_offset: u64,
+    offset: u64,
+    quoting: Quoting,
+    digest: Sha256,
+    stored: u64,
+    last: Option<u8>,
+}
+
+/// Appends messages to one mbox file. Nothing is durable before [`MboxAppender::sync`].
+pub struct MboxAppender {
+    path: PathBuf,
+    file: File,
+    pos: u64,
+    buf: Vec<u8>,
+    current: Option<Current>,
+    created: bool,
+}
+
+/// Opens (creating, 0600) a file for read and write without following a symlink at its
+/// final component.
+pub fn open_private(path: &Path) -> io::Result<(File, bool)> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_file() => {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file (a symlink or a directory)"));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let created = !path.exists();
+    let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).mode(0o600).open(path)?;
+    Ok((file, created))
+}
+
+impl MboxAppender {
+    /// Opens the file at its end and makes sure the next `From ` line follows an empty
+    /// line (a file another program wrote may end without one).
+    pub fn open(path: &Path) -> io::Result<MboxAppender> {
+        let (mut file, created) = open_private(path)?;
+        let len = file.seek(SeekFrom::End(0))?;
+        let mut a = MboxAppender { path: path.to_path_buf(), file, pos: len, buf: Vec::new(), current: None, created };
+        if len > 0 {
+            let mut tail = [0u8; 2];
+            let n = tail.len().min(len as usize);
+            a.file.seek(SeekFrom::Start(len - n as u64))?;
+            a.file.read_exact(&mut tail[..n])?;
+            a.file.seek(SeekFrom::Start(len))?;
+            let tail = &tail[..n];
+            let pad: &[u8] = if !tail.ends_with(b"\n") {
+                b"\n\n"
+            } else if tail != b"\n\n" && !(len == 1 && tail == b"\n") {
+                b"\n"
+            } else {
+                b""
+            };
+            a.put(pad)?;
+        }
+        Ok(a)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's length once everything written so far is flushed.
+    pub fn end(&self) -> u64 {
+        self.pos + self.buf.len() as u64
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= 256 * 1024 { self.flush_buf() } else { Ok(()) }
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        self.file.write_all(&self.buf)?;
+        self.pos += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    pub fn begin_message(&mut self, received: Option<Timestamp>) -> io::Result<()> {
+        let from_offset = self.end();
+        let line = from_line(received);
+        self.put(&line)?;
+        self.current = Some(Current {
+            from_offset,
+            offset: self.end(),
+            quoting: Quoting::quote(),
+            digest: Sha256::new(),
+            stored: 0,
+            last: None,
+        });
+        Ok(())
+    }
+
+    /// Appends a chunk of the message as the server sent it.
+    pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+        let c = self.current.as_mut().expect("begin_message first");
+        c.digest.update(chunk);
+        if let Some(&l) = chunk.last() {
+            c.last = Some(l);
+        }
+        let mut out = Vec::with_capacity(chunk.len() + 16);
+        c.quoting.feed(chunk, &mut out);
+        c.stored += out.len() as u64;
+        self.put(&out)
+    }
+
+    pub fn end_message(&mut self) -> io::Result<Written> {
+        let mut c = self.current.take().expect("begin_message first");
+        let mut out = Vec::new();
+        c.quoting.finish(&mut out);
+        let added_newline = c.last != Some(b'\n');
+        if added_newline {
+            out.push(b'\n');
+        }
+        c.stored += out.len() as u64;
+        out.push(b'\n');
+        self.put(&out)?;
+        let size = c.digest.len();
+        Ok(Written { offset: c.offset, stored: c.stored, added_newline, sha256: c.digest.hex(), size })
+    }
+
+    /// Drops the message being written (it is already in the archive).
+    pub fn drop_message(&mut self) -> io::Result<()> {
+        let Some(c) = self.current.take() else { return Ok(()) };
+        self.truncate(c.from_offset)
+    }
+
+    /// Cuts the file back to `len` (all buffered bytes after it are dropped).
+    pub fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.flush_buf()?;
+        self.file.set_len(len)?;
+        self.file.seek(SeekFrom::Start(len))?;
+        self.pos = len;
+        Ok(())
+    }
+
+    /// Writes everything out and flushes it to the disk (the file, and its directory
+    /// when the file is new).
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.file.sync_all()?;
+        if std::mem::take(&mut self.created)
+            && let Some(dir) = self.path.parent()
+        {
+            super::sync_dir(dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a message back from an mbox file: `(sha256, size)` of the bytes the journal
+/// says were stored at `offset`, with the quoting undone and an added newline removed.
+pub fn read_back(path: &Path, offset: u64, stored: u64, added_newline: bool) -> io::Result<(String, u64)> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if offset.checked_add(stored).is_none_or(|end| end > len) {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive file is shorter than recorded"));
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    digest_unquoted(BufReader::with_capacity(256 * 1024, file).take(stored), stored, added_newline)
+}
+
+/// Digest of a quoted stream of `stored` bytes, unquoted, minus an added final newline.
+pub fn digest_unquoted(mut r: impl Read, stored: u64, added_newline: bool) -> io::Result<(String, u64)> {
+    let mut digest = Sha256::new();
+    let mut quoting = Quoting::unquote();
+    let mut chunk = vec![0u8; 256 * 1024];
+    let mut out = Vec::with_capacity(chunk.len() + 16);
+    let mut read = 0u64;
+    // The last byte is held back: it is the added newline when there was one.
+    let mut held: Option<u8> = None;
+    loop {
+        let n = r.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        out.clear();
+        if let Some(h) = held.take() {
+            out.push(h);
+        }
+        quoting.feed(&chunk[..n], &mut out);
+        if let Some(last) = out.pop() {
+            held = Some(last);
+        }
+        digest.update(&out);
+    }
+    if read != stored {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive file is shorter than recorded"));
+    }
+    out.clear();
+    if let Some(h) = held.take() {
+        out.push(h);
+    }
+    quoting.finish(&mut out);
+    if added_newline {
+        if out.last() != Some(&b'\n') {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "the stored message does not end as recorded"));
+        }
+        out.pop();
+    }
+    digest.update(&out);
+    let size = digest.len();
+    Ok((digest.hex(), size))
+}
+
+/// What [`repair_tail`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// The file ends where the interrupted run began: nothing to do.
+    Clean,
+    /// A torn tail of ours was cut off (bytes removed).
+    Cut(u64),
+    /// The file is shorter than where the run began: something else rewrote it.
+    Shorter,
+    /// The tail holds messages we did not write (a mail client appended): left alone.
+    Foreign,
+}
+
+/// Cuts off what an interrupted run appended after `offset`, if it is all ours.
+pub fn repair_tail(path: &Path, offset: u64) -> io::Result<Repair> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(if offset == 0 { Repair::Clean } else { Repair::Shorter });
+        }
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    if len == offset {
+        return Ok(Repair::Clean);
+    }
+    if len < offset {
+        return Ok(Repair::Shorter);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let reader = crate::store::mbox::MboxReader::new(BufReader::new((&file).take(len - offset)));
+    let mut froms = Vec::new();
+    for entry in reader {
+        froms.push(entry?.offset);
+    }
+    for at in froms {
+        let mut head = vec![0u8; FROM_MARK.len()];
+        file.seek(SeekFrom::Start(offset + at))?;
+        file.read_exact(&mut head)?;
+        if head != FROM_MARK {
+            return Ok(Repair::Foreign);
+        }
+    }
+    file.set_len(offset)?;
+    file.sync_all()?;
+    Ok(Repair::Cut(len - offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quote_all(input: &[u8], step: usize, quote: bool) -> Vec<u8> {
+        let mut q = if quote { Quoting::quote() } else { Quoting::unquote() };
+        let mut out = Vec::new();
+        for c in input.chunks(step.max(1)) {
+            q.feed(c, &mut out);
+        }
+        q.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn quoting_is_mboxrd_and_reversible_across_chunk_boundaries() {
+        let msg = b"From: a\r\n\r\nFrom here\r\n>From there\r\n>>From x\r\nFro\r\n>Fro\r\nXFrom \r\n\nFrom ";
+        let want = b"From: a\r\n\r\n>From here\r\n>>From there\r\n>>>From x\r\nFro\r\n>Fro\r\nXFrom \r\n\n>From ";
+        for step in 1..=msg.len() {
+            let q = quote_all(msg, step, true);
+            assert_eq!(q, want.to_vec(), "step {step}");
+            assert_eq!(quote_all(&q, step, false), msg.to_vec(), "step {step}");
+        }
+        // A message starting with "From " (the first line is a line start too).
+        assert_eq!(quote_all(b"From x", 2, true), b">From x");
+        // A truncated prefix at the end passes through.
+        assert_eq!(quote_all(b"a\n>>Fr", 1, true), b"a\n>>Fr");
+    }
+
+    #[test]
+    fn from_lines_use_asctime_in_utc() {
+        let t: Timestamp = "2021-03-04T05:06:07Z".parse().unwrap();
+        assert_eq!(from_line(Some(t)), b"From mailsweep@localhost Thu Mar  4 05:06:07 2021\n");
+    }
+
+    fn append(dir: &Path, msgs: &[&[u8]]) -> Vec<Written> {
+        let path = dir.join("box");
+        let mut a = MboxAppender::open(&path).unwrap();
+        let mut out = Vec::new();
+        for m in msgs {
+            a.begin_message(None).unwrap();
+            for c in m.chunks(3) {
+                a.write(c).unwrap();
+            }
+            out.push(a.end_message().unwrap());
+        }
+        a.sync().unwrap();
+        out
+    }
+
+    #[test]
+    fn appended_messages_read_back_identical_and_split_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let msgs: [&[u8]; 4] =
+            [b"Subject: a\r\n\r\nFrom me\r\n", b"Subject: b\r\n\r\nno newline", b"", b">From x\n\n\n"];
+        let w = append(dir.path(), &msgs);
+        for (m, w) in msgs.iter().zip(&w) {
+            assert_eq!(w.size, m.len() as u64);
+            let (sha, size) = read_back(&dir.path().join("box"), w.offset, w.stored, w.added_newline).unwrap();
+            assert_eq!((sha, size), (super::super::digest::sha256_hex(m), m.len() as u64));
+        }
+        // Our own reader splits the file into the same messages.
+        let entries: Vec<_> =
+            crate::store::mbox::MboxReader::new(BufReader::new(File::open(dir.path().join("box")).unwrap()))
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(entries.len(), 4);
+        // Appending again to the same file keeps the format.
+        let w2 = append(dir.path(), &[b"Subject: c\r\n\r\nx\r\n"]);
+        let (sha, _) = read_back(&dir.path().join("box"), w2[0].offset, w2[0].stored, false).unwrap();
+        assert_eq!(sha, super::super::digest::sha256_hex(b"Subject: c\r\n\r\nx\r\n"));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(dir.path().join("box")).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_foreign_file_gets_a_separator_before_our_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("box"), b"From x Thu Jan  1 00:00:00 1970\nSubject: y\n\nbody").unwrap();
+        let w = append(dir.path(), &[b"Subject: z\n\nFrom a\n"]);
+        let text = std::fs::read(dir.path().join("box")).unwrap();
+        assert!(text.windows(27).any(|w| w == b"body\n\nFrom mailsweep@localh"));
+        assert_eq!(read_back(&dir.path().join("box"), w[0].offset, w[0].stored, false).unwrap().1, 19);
+    }
+
+    #[test]
+    fn torn_tails_are_cut_only_when_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("box");
+        append(dir.path(), &[b"Subject: a\n\nx\n"]);
+        let committed = std::fs::metadata(&path).unwrap().len();
+        // A torn append: our From line and half a message.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"From mailsweep@localhost Thu Jan  1 00:00:00 1970\nSubject: half").unwrap();
+        assert_eq!(repair_tail(&path, committed).unwrap(), Repair::Cut(63));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), committed);
+        assert_eq!(repair_tail(&path, committed).unwrap(), Repair::Clean);
+        f.write_all(b"From thunderbird Thu Jan  1 00:00:00 1970\nSubject: mine\n\n").unwrap();
+        assert_eq!(repair_tail(&path, committed).unwrap(), Repair::Foreign);
+        assert_eq!(repair_tail(&path, committed + 10_000).unwrap(), Repair::Shorter);
+    }
+}
