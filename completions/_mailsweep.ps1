@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.')
             [CompletionResult]::new('bounces', 'bounces', [CompletionResultType]::ParameterValue, 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'The guides'' checkup: every finding with its numbers, the guide rule and the fix.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -290,6 +291,37 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
             [CompletionResult]::new('--all-accounts', '--all-accounts', [CompletionResultType]::ParameterName, 'Every account in the config file')
+            [CompletionResult]::new('--download-candidates', '--download-candidates', [CompletionResultType]::ParameterName, 'POP3: download (RETR) the messages whose headers look like bounces, one at a time and at most 1 MiB each, to classify them. Nothing is deleted')
+            [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mailsweep;doctor' {
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Named account(s) from the config file')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user')
+            [CompletionResult]::new('--users-file', '--users-file', [CompletionResultType]::ParameterName, 'With --admin: audit every user listed in this file (one per line, # comments)')
+            [CompletionResult]::new('--password-command', '--password-command', [CompletionResultType]::ParameterName, 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line')
+            [CompletionResult]::new('--auth', '--auth', [CompletionResultType]::ParameterName, 'Login mechanism')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'How many mailboxes are checked at once when there are several [default: 4]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format: a table, JSON, or Markdown to paste into a helpdesk ticket')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'The language of the advice [default: French when LC_ALL, LC_MESSAGES or LANG starts with "fr", else English]')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'Quota use (percent) at which the quota finding is a warning [default: 80]')
+            [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'Quota use (percent) at which the quota finding is critical [default: 95]')
+            [CompletionResult]::new('--bounces-since', '--bounces-since', [CompletionResultType]::ParameterName, 'Bounces that arrived since: an age (30d, 6m) or a date (YYYY-MM-DD)')
+            [CompletionResult]::new('--pop3', '--pop3', [CompletionResultType]::ParameterName, 'Also ask this POP3 server (pop3s://USER@HOST) for its retention policy (EXPIRE), for an IMAP source whose box is also read by POP. Same login as the source')
+            [CompletionResult]::new('--logs', '--logs', [CompletionResultType]::ParameterName, 'Dovecot log files to look for deleting POP clients, several addresses and fast polling (as `deleters logs`; `-` reads stdin)')
+            [CompletionResult]::new('--log-user', '--log-user', [CompletionResultType]::ParameterName, 'The user name in the logs [default: the source''s user; required for local sources]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--all-accounts', '--all-accounts', [CompletionResultType]::ParameterName, 'Every account in the config file')
             [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -316,6 +348,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('deleters', 'deleters', [CompletionResultType]::ParameterValue, 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")')
             [CompletionResult]::new('archive', 'archive', [CompletionResultType]::ParameterValue, 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.')
             [CompletionResult]::new('bounces', 'bounces', [CompletionResultType]::ParameterValue, 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'The guides'' checkup: every finding with its numbers, the guide rule and the fix.')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -348,6 +381,9 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             break
         }
         'mailsweep;help;bounces' {
+            break
+        }
+        'mailsweep;help;doctor' {
             break
         }
         'mailsweep;help;completions' {

@@ -31,6 +31,9 @@ _mailsweep() {
             mailsweep,deleters)
                 cmd="mailsweep__subcmd__deleters"
                 ;;
+            mailsweep,doctor)
+                cmd="mailsweep__subcmd__doctor"
+                ;;
             mailsweep,help)
                 cmd="mailsweep__subcmd__help"
                 ;;
@@ -79,6 +82,9 @@ _mailsweep() {
             mailsweep__subcmd__help,deleters)
                 cmd="mailsweep__subcmd__help__subcmd__deleters"
                 ;;
+            mailsweep__subcmd__help,doctor)
+                cmd="mailsweep__subcmd__help__subcmd__doctor"
+                ;;
             mailsweep__subcmd__help,help)
                 cmd="mailsweep__subcmd__help__subcmd__help"
                 ;;
@@ -104,7 +110,7 @@ _mailsweep() {
 
     case "${cmd}" in
         mailsweep)
-            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments deleters archive bounces completions help"
+            opts="-h -V --config --timeout --ca-file --plaintext --color --help --version probe usage attachments deleters archive bounces doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,7 +356,7 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__bounces)
-            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --folder --since --format --config --timeout --ca-file --plaintext --color --help --version"
+            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --folder --since --format --download-candidates --config --timeout --ca-file --plaintext --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -759,8 +765,106 @@ _mailsweep() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mailsweep__subcmd__doctor)
+            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --format --lang --warn --crit --bounces-since --pop3 --logs --log-user --config --timeout --ca-file --plaintext --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --admin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --users-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -W "auto plain login apop xoauth2 oauthbearer" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "table json markdown" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en fr" -- "${cur}"))
+                    return 0
+                    ;;
+                --warn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bounces-since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pop3)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mailsweep__subcmd__help)
-            opts="probe usage attachments deleters archive bounces completions help"
+            opts="probe usage attachments deleters archive bounces doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -874,6 +978,20 @@ _mailsweep() {
         mailsweep__subcmd__help__subcmd__deleters__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mailsweep__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

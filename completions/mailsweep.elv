@@ -33,6 +33,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
             cand archive 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
             cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
+            cand doctor 'The guides'' checkup: every finding with its numbers, the guide rule and the fix.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -273,6 +274,36 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
             cand --color 'When to use colours in tables'
             cand --all-accounts 'Every account in the config file'
+            cand --download-candidates 'POP3: download (RETR) the messages whose headers look like bounces, one at a time and at most 1 MiB each, to classify them. Nothing is deleted'
+            cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mailsweep;doctor'= {
+            cand -a 'Named account(s) from the config file'
+            cand --account 'Named account(s) from the config file'
+            cand --admin 'Log in as this admin (e.g. a Dovecot master user) and open the source''s user''s mailbox through SASL PLAIN''s authorization identity. The password is the admin''s'
+            cand --user 'With --admin: audit this user''s mailbox (repeatable), instead of the source''s user'
+            cand --users-file 'With --admin: audit every user listed in this file (one per line, # comments)'
+            cand --password-command 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line'
+            cand --auth 'Login mechanism'
+            cand -j 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --jobs 'How many mailboxes are checked at once when there are several [default: 4]'
+            cand --format 'Output format: a table, JSON, or Markdown to paste into a helpdesk ticket'
+            cand --lang 'The language of the advice [default: French when LC_ALL, LC_MESSAGES or LANG starts with "fr", else English]'
+            cand --warn 'Quota use (percent) at which the quota finding is a warning [default: 80]'
+            cand --crit 'Quota use (percent) at which the quota finding is critical [default: 95]'
+            cand --bounces-since 'Bounces that arrived since: an age (30d, 6m) or a date (YYYY-MM-DD)'
+            cand --pop3 'Also ask this POP3 server (pop3s://USER@HOST) for its retention policy (EXPIRE), for an IMAP source whose box is also read by POP. Same login as the source'
+            cand --logs 'Dovecot log files to look for deleting POP clients, several addresses and fast polling (as `deleters logs`; `-` reads stdin)'
+            cand --log-user 'The user name in the logs [default: the source''s user; required for local sources]'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]'
+            cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
+            cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
+            cand --color 'When to use colours in tables'
+            cand --all-accounts 'Every account in the config file'
             cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -297,6 +328,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand deleters 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
             cand archive 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
             cand bounces 'Delivery failure reports (bounces) in a mailbox, classified with the guide''s advice.'
+            cand doctor 'The guides'' checkup: every finding with its numbers, the guide rule and the fix.'
             cand completions 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -320,6 +352,8 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
         &'mailsweep;help;archive'= {
         }
         &'mailsweep;help;bounces'= {
+        }
+        &'mailsweep;help;doctor'= {
         }
         &'mailsweep;help;completions'= {
         }

@@ -39,6 +39,7 @@ complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "attachments" -d
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "archive" -d 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
+complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "doctor" -d 'The guides\' checkup: every finding with its numbers, the guide rule and the fix.'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
 complete -c mailsweep -n "__fish_mailsweep_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand probe" -s a -l account -d 'Named account(s) from the config file' -r
@@ -304,9 +305,43 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l color -d
 always\t''
 never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l download-candidates -d 'POP3: download (RETR) the messages whose headers look like bounces, one at a time and at most 1 MiB each, to classify them. Nothing is deleted'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand bounces" -s V -l version -d 'Print version'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -s a -l account -d 'Named account(s) from the config file' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l admin -d 'Log in as this admin (e.g. a Dovecot master user) and open the source\'s user\'s mailbox through SASL PLAIN\'s authorization identity. The password is the admin\'s' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l user -d 'With --admin: audit this user\'s mailbox (repeatable), instead of the source\'s user' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l users-file -d 'With --admin: audit every user listed in this file (one per line, # comments)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l password-command -d 'A command printing the password on its first line (instead of MAILSWEEP_PASSWORD or the prompt). The password itself never goes on the command line' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l auth -d 'Login mechanism' -r -f -a "auto\t'PLAIN when the server offers it (needed for an authorization identity), else LOGIN'
+plain\t''
+login\t''
+apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never crosses)'
+xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
+oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l format -d 'Output format: a table, JSON, or Markdown to paste into a helpdesk ticket' -r -f -a "table\t'Human-readable: a summary table, then each finding with its evidence, rule and fix'
+json\t'One JSON document (versioned, documented in `report::doctor`)'
+markdown\t'Markdown to paste into a helpdesk ticket'"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l lang -d 'The language of the advice [default: French when LC_ALL, LC_MESSAGES or LANG starts with "fr", else English]' -r -f -a "en\t''
+fr\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l warn -d 'Quota use (percent) at which the quota finding is a warning [default: 80]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l crit -d 'Quota use (percent) at which the quota finding is critical [default: 95]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l bounces-since -d 'Bounces that arrived since: an age (30d, 6m) or a date (YYYY-MM-DD)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l pop3 -d 'Also ask this POP3 server (pop3s://USER@HOST) for its retention policy (EXPIRE), for an IMAP source whose box is also read by POP. Same login as the source' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l logs -d 'Dovecot log files to look for deleting POP clients, several addresses and fast polling (as `deleters logs`; `-` reads stdin)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l log-user -d 'The user name in the logs [default: the source\'s user; required for local sources]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l all-accounts -d 'Every account in the config file'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mailsweep/config.toml]' -r -F
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l timeout -d 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l ca-file -d 'Trust the CA certificates in this PEM file beside the system store (private CA)' -r -F
@@ -316,14 +351,15 @@ never\t''"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "archive" -d 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "probe" -d 'Connect, log in and show what the server offers (TLS, capabilities, quota roots)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "usage" -d 'Size per folder against the quota, with thresholds for monitoring'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "attachments" -d 'The attachments that eat the quota, per attachment, without downloading them.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "deleters" -d 'Who deletes the mail: find deleting POP clients and other deleters, with a verdict, evidence and advice per mailbox ("my messages disappear")'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "archive" -d 'Move old mail to local archives: verified before anything leaves the server, resumable, safe for cron.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "bounces" -d 'Delivery failure reports (bounces) in a mailbox, classified with the guide\'s advice.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "doctor" -d 'The guides\' checkup: every finding with its numbers, the guide rule and the fix.'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "completions" -d 'Print shell completions to stdout (bash, zsh, fish, elvish, powershell)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and not __fish_seen_subcommand_from probe usage attachments deleters archive bounces doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "logs" -d 'Read Dovecot logs (server side, for mail admins): per user and remote address, POP downloads and deletions, IMAP expunges, polling intervals, with verdicts'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "watch" -d 'Watch INBOX live over IMAP (IDLE) and tell, for each message that leaves, how long it lived, whether \\Deleted or \\Seen came first and where it went.'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand help; and __fish_seen_subcommand_from deleters" -f -a "snapshot" -d 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'

@@ -17,7 +17,7 @@ import shutil
 from email.utils import formatdate
 
 ROOT = os.path.join("sample", "Maildir")
-NOW = 1_790_000_000  # 2026-09-21: the sample's "today"; dates are relative to it
+NOW = 1_795_327_200  # 2026-11-22 06:00 UTC: the sample's "today"; dates are relative to it
 DAY = 86400
 rng = random.Random(20261122)
 counter = 0

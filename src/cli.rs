@@ -120,6 +120,24 @@ pub enum Command {
     ///   mailsweep bounces --account work --folder INBOX --folder 'Archives/*' --since 6m
     #[command(verbatim_doc_comment)]
     Bounces(BouncesArgs),
+    /// The guides' checkup: every finding with its numbers, the guide rule and the fix.
+    ///
+    /// Checks quota use and how many typical messages still fit before mail bounces;
+    /// folders over 100 MB and 500 MB; the Sent folder and the Trash on the server; big
+    /// attachments; the Junk folder (unread, oldest); several folders for one role (Sent,
+    /// "Éléments envoyés", ...); recent bounces; and the POP signals: the server's EXPIRE
+    /// policy and, with --logs, deleting clients, several addresses and fast polling.
+    /// Each fix is a mailsweep command line or the client setting to change.
+    /// Exit: 0 nothing worse than info, 1 a warning, 2 a critical finding or the mailbox
+    /// could not be checked, 3 usage error.
+    ///
+    /// Examples:
+    ///   mailsweep doctor imaps://alice@mail.example.org
+    ///   mailsweep doctor maildir:~/Maildir --lang fr --format markdown
+    ///   mailsweep doctor imaps://alice@mail.example.org --pop3 pop3s://alice@mail.example.org
+    ///   mailsweep doctor imaps://alice@mail.example.org --logs /var/log/dovecot.log
+    #[command(verbatim_doc_comment)]
+    Doctor(DoctorArgs),
     /// Print shell completions to stdout (bash, zsh, fish, elvish, powershell).
     ///
     /// Example: mailsweep completions bash > /etc/bash_completion.d/mailsweep
@@ -378,8 +396,9 @@ pub struct ArchiveArgs {
 
 #[derive(Debug, Args)]
 pub struct BouncesArgs {
-    /// The mailbox to read: imaps://, imap://, maildir:PATH or mbox:PATH (default: the
-    /// config's default account). POP3 is not supported.
+    /// The mailbox to read: imaps://, imap://, pop3s://, pop3://, maildir:PATH or
+    /// mbox:PATH (default: the config's default account). POP3 lists the candidates by
+    /// their headers; classifying them needs --download-candidates.
     #[arg(value_name = "SOURCE")]
     pub source: Option<String>,
 
@@ -398,6 +417,56 @@ pub struct BouncesArgs {
     /// Output format: table or json.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// POP3: download (RETR) the messages whose headers look like bounces, one at a time
+    /// and at most 1 MiB each, to classify them. Nothing is deleted.
+    #[arg(long)]
+    pub download_candidates: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The mailbox to check (default: the config's default account).
+    #[arg(value_name = "SOURCE")]
+    pub source: Option<String>,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Output format: a table, JSON, or Markdown to paste into a helpdesk ticket.
+    #[arg(long, value_enum, default_value_t = crate::report::doctor::DoctorFormat::Table)]
+    pub format: crate::report::doctor::DoctorFormat,
+
+    /// The language of the advice [default: French when LC_ALL, LC_MESSAGES or LANG
+    /// starts with "fr", else English].
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<crate::model::doctor::Lang>,
+
+    /// Quota use (percent) at which the quota finding is a warning [default: 80].
+    #[arg(long, value_name = "PERCENT")]
+    pub warn: Option<String>,
+
+    /// Quota use (percent) at which the quota finding is critical [default: 95].
+    #[arg(long, value_name = "PERCENT")]
+    pub crit: Option<String>,
+
+    /// Bounces that arrived since: an age (30d, 6m) or a date (YYYY-MM-DD).
+    #[arg(long, value_name = "AGE|DATE", default_value = "90d")]
+    pub bounces_since: String,
+
+    /// Also ask this POP3 server (pop3s://USER@HOST) for its retention policy (EXPIRE),
+    /// for an IMAP source whose box is also read by POP. Same login as the source.
+    #[arg(long, value_name = "URL")]
+    pub pop3: Option<String>,
+
+    /// Dovecot log files to look for deleting POP clients, several addresses and fast
+    /// polling (as `deleters logs`; `-` reads stdin).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+
+    /// The user name in the logs [default: the source's user; required for local sources].
+    #[arg(long, value_name = "USER", requires = "logs")]
+    pub log_user: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -298,7 +298,7 @@ fn usage_errors_exit_3_with_a_hint() {
     let sandbox = TestDir::new();
     let sample = format!("maildir:{}", Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/Maildir").display());
     for args in [
-        vec!["bounces", "pop3s://alice@127.0.0.1:1"],
+        vec!["bounces", "pop3s://alice@127.0.0.1:1", "--folder", "Sent"],
         vec!["bounces", &sample, "--format", "nagios"],
         vec!["bounces", &sample, "--since", "soon"],
         vec!["bounces", &sample, "--folder", "a[b"],
@@ -307,7 +307,59 @@ fn usage_errors_exit_3_with_a_hint() {
         assert_eq!(out.status.code(), Some(3), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(out.stdout.is_empty());
     }
-    let out = run(&sandbox, &["bounces", "pop3s://alice@127.0.0.1:1"]);
+    let out = run(&sandbox, &["bounces", "pop3s://alice@127.0.0.1:1", "--folder", "Sent"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not available over POP3") && err.contains("hint: use the IMAP address"), "{err}");
+}
+
+/// Issue #6: POP3 cannot search, so candidates come from `TOP n 0` headers; with
+/// `--download-candidates` only they are retrieved and classified like IMAP's, without it
+/// they are listed and the report says classifying needs the download. Ordinary mail is
+/// never reported, and nothing is deleted.
+#[test]
+fn pop3_lists_candidates_by_headers_and_classifies_them_when_downloaded() {
+    let d = Dovecot::start();
+    let (u, _) = seeded(&d, 3);
+    let sandbox = TestDir::new();
+    let pop = format!("pop3://{}@127.0.0.1:{}", u.name, d.pop3_port);
+    let stored = d.mailbox_status(&u.name, "INBOX").messages;
+    // The fixtures' Date: headers are old: the period must reach them.
+    let since = ["--since", "2000-01-01"];
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = ["bounces", pop.as_str(), "--plaintext", "--format", "json"].map(String::from).into();
+        v.extend(since.iter().chain(extra).map(|s| s.to_string()));
+        v
+    };
+    let argv = args(&["--download-candidates"]);
+    let doc = document(&run(&sandbox, &argv.iter().map(String::as_str).collect::<Vec<_>>()), 1);
+    assert_eq!(rows(&doc), expected());
+    assert_eq!(doc.status, "warning");
+    assert_eq!(doc.summary.messages, EXPECTED.len() as u64);
+    assert!(doc.bounces.iter().all(|b| b.folder == "INBOX" && b.uid.is_none()));
+    for b in &doc.bounces {
+        let subject = b.subject.as_deref().unwrap_or("");
+        assert!(!["Lunch", "Quarterly", "Delivery of your order"].iter().any(|s| subject.contains(s)), "{subject}");
+    }
+    assert!(doc.scan.candidates >= EXPECTED.len() as u64, "{:?}", doc.scan);
+    assert!(doc.scan.candidates <= (EXPECTED.len() + NOT_BOUNCES.len()) as u64, "{:?}", doc.scan);
+    // Without the download: the candidates are listed, none classified.
+    let argv = args(&[]);
+    let doc = document(&run(&sandbox, &argv.iter().map(String::as_str).collect::<Vec<_>>()), 0);
+    assert!(doc.bounces.is_empty());
+    assert!(doc.notes.iter().any(|n| n.contains("needs --download-candidates")), "{:?}", doc.notes);
+    let listed: Vec<&String> = doc.notes.iter().filter(|n| n.starts_with("candidate: ")).collect();
+    assert_eq!(listed.len() as u64, doc.scan.candidates, "{:?}", doc.notes);
+    assert!(listed.len() >= EXPECTED.len(), "{listed:?}");
+    assert!(listed.iter().any(|n| n.contains("X-Failed-Recipients: lena.vogt@ahorn.example")), "{listed:?}");
+    for n in &listed {
+        assert!(!["Lunch", "Quarterly", "Delivery of your order"].iter().any(|s| n.contains(s)), "{n}");
+    }
+    // A period after the fixtures' dates leaves nothing; POP3 never deletes here.
+    let out = run(&sandbox, &["bounces", &pop, "--plaintext", "--format", "json", "--download-candidates"]);
+    let doc = document(&out, 0);
+    assert!(doc.bounces.is_empty() && doc.scan.candidates == 0, "{:?}", doc.scan);
+    assert_eq!(d.mailbox_status(&u.name, "INBOX").messages, stored);
+    // The flag is for POP3 only.
+    let out = run(&sandbox, &["bounces", &imap(&d, &u.name), "--plaintext", "--download-candidates"]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
 }

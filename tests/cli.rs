@@ -84,7 +84,7 @@ fn sample_maildir_usage_in_every_format() {
     // Dates come from the file names' delivery times, so a fresh checkout shows the same.
     assert_eq!(
         a["folders"].as_array().unwrap().iter().find(|f| f["name"] == "Archives/2021").unwrap()["oldest"],
-        "2022-08-13T14:13:20Z"
+        "2022-10-14T06:00:00Z"
     );
     let out = mailsweep(&t).args(["usage", &src, "--format", "prometheus"]).output().unwrap();
     assert!(text(&out.stdout).contains("mailsweep_folder_bytes{"), "{}", text(&out.stdout));

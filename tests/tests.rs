@@ -4,10 +4,12 @@ mod support;
 
 mod archive;
 mod attachments;
+mod bench;
 mod bounces;
 mod cli;
 mod deleters_live;
 mod deleters_logs;
+mod doctor;
 mod harness;
 mod probe;
 mod usage;

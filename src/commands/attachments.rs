@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use crate::cli::{AttachmentsArgs, GlobalArgs};
 use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::model::mime::report::{AttachmentsReport, Filter, archive_command, parse_cutoff};
+use crate::model::mime::report::{AttachmentsReport, Filter, archive_command};
 use crate::model::size::parse_size;
 use crate::model::status::parse_percent;
 use crate::model::{Protocol, SourceSpec, Thresholds};
@@ -24,12 +24,7 @@ pub async fn run(global: &GlobalArgs, args: AttachmentsArgs) -> Result<ExitCode>
     let filter = filter(&args, jiff::Timestamp::now())?;
     let sources: Vec<String> = args.source.iter().cloned().collect();
     let targets = source::resolve(global, &config, &sources, &args.target)?;
-    let [target] = targets.as_slice() else {
-        return Err(error::usage_hint(
-            format!("attachments works on one mailbox at a time ({} given)", targets.len()),
-            "name one source, one --account, or one --user",
-        ));
-    };
+    let target = super::one_target(&targets, "attachments")?;
     if args.download_candidates && !matches!(&target.spec, SourceSpec::Server(s) if s.protocol == Protocol::Pop3) {
         return Err(error::usage(
             "--download-candidates applies to POP3 sources (IMAP and local stores show structure)",
@@ -65,11 +60,8 @@ fn filter(args: &AttachmentsArgs, now: jiff::Timestamp) -> Result<Filter> {
     if min_size == 0 {
         return Err(error::usage("--min-size must be more than 0 (every part of every message would match)"));
     }
-    let cutoff = |arg: &Option<String>, name: &str| -> Result<Option<jiff::Timestamp>> {
-        arg.as_deref().map(|s| parse_cutoff(s, now).map_err(|e| error::usage(format!("{name}: {e}")))).transpose()
-    };
-    let older = cutoff(&args.older_than, "--older-than")?;
-    let newer = cutoff(&args.newer_than, "--newer-than")?;
+    let older = args.older_than.as_deref().map(|s| super::cutoff(s, "--older-than", now)).transpose()?;
+    let newer = args.newer_than.as_deref().map(|s| super::cutoff(s, "--newer-than", now)).transpose()?;
     Filter::new(min_size, &args.folders, &args.types, older, newer).map_err(error::usage)
 }
 

@@ -7,32 +7,30 @@ use crate::cli::{BouncesArgs, GlobalArgs};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::model::bounce::{BouncesReport, Scope};
-use crate::model::mime::report::parse_cutoff;
 use crate::model::{Protocol, SourceSpec, Thresholds};
 use crate::report::bounces as render;
 use crate::source::{self, Target};
-use crate::{error, imap, store};
+use crate::{error, imap, pop, store};
 
 pub async fn run(global: &GlobalArgs, args: BouncesArgs) -> Result<ExitCode> {
     render::check_format(args.format)?;
     let (config, _) = Config::load(global.config.as_deref())?;
     let sources: Vec<String> = args.source.iter().cloned().collect();
     let targets = source::resolve(global, &config, &sources, &args.target)?;
-    let [target] = targets.as_slice() else {
+    let target = super::one_target(&targets, "bounces")?;
+    let scope = scope(&args, &target.spec, jiff::Timestamp::now())?;
+    let pop3 = matches!(&target.spec, SourceSpec::Server(s) if s.protocol == Protocol::Pop3);
+    if pop3 && !scope.keeps_folder("INBOX") {
         return Err(error::usage_hint(
-            format!("bounces works on one mailbox at a time ({} given)", targets.len()),
-            "name one source, one --account, or one --user",
-        ));
-    };
-    if matches!(&target.spec, SourceSpec::Server(s) if s.protocol == Protocol::Pop3) {
-        return Err(error::usage_hint(
-            "bounces is not available over POP3 yet: it reads each report's structure and small parts, which POP3 cannot",
+            "folders other than INBOX are not available over POP3: it shows only INBOX",
             "use the IMAP address of the same mailbox (imaps://...), or a local copy (maildir:PATH, mbox:PATH)",
         ));
     }
-    let scope = scope(&args, &target.spec, jiff::Timestamp::now())?;
+    if args.download_candidates && !pop3 {
+        return Err(error::usage("--download-candidates is for POP3 sources (pop3s://...)"));
+    }
     let creds = source::credentials(&targets)?;
-    let mut report = search(target, creds[0].as_ref(), &scope)
+    let mut report = search(target, creds[0].as_ref(), &scope, args.download_candidates)
         .await
         .with_context(|| format!("cannot search {} for bounces", target.label()))?;
     report.account = target.account.clone();
@@ -45,7 +43,7 @@ pub async fn run(global: &GlobalArgs, args: BouncesArgs) -> Result<ExitCode> {
 /// `--folder`: INBOX, where bounces land; an mbox source is one or more files named as
 /// they are, so every folder.
 fn scope(args: &BouncesArgs, spec: &SourceSpec, now: jiff::Timestamp) -> Result<Scope> {
-    let since = parse_cutoff(&args.since, now).map_err(|e| error::usage(format!("--since: {e}")))?;
+    let since = super::cutoff(&args.since, "--since", now)?;
     let folders = match (args.folders.is_empty(), spec) {
         (false, _) => args.folders.clone(),
         (true, SourceSpec::Mbox(_)) => Vec::new(),
@@ -54,9 +52,18 @@ fn scope(args: &BouncesArgs, spec: &SourceSpec, now: jiff::Timestamp) -> Result<
     Scope::new(since, &folders).map_err(error::usage)
 }
 
-async fn search(t: &Target, creds: Option<&crate::secret::Credentials>, scope: &Scope) -> Result<BouncesReport> {
+async fn search(
+    t: &Target,
+    creds: Option<&crate::secret::Credentials>,
+    scope: &Scope,
+    download: bool,
+) -> Result<BouncesReport> {
     let source = t.spec.to_string();
     match (&t.spec, creds) {
+        (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Pop3 => {
+            let plain = s.security == crate::model::Security::Plain;
+            pop::bounces::bounces(s, &t.net, c, plain, scope, download, source).await
+        }
         (SourceSpec::Server(s), Some(c)) => imap::bounces(s, &t.net, c, scope, source).await,
         (SourceSpec::Maildir(p), _) => local(store::LocalKind::Maildir, p, scope, source).await,
         (SourceSpec::Mbox(p), _) => local(store::LocalKind::Mbox, p, scope, source).await,

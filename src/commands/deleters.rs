@@ -54,7 +54,7 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
         tz,
         now,
     };
-    let analysis = logs::analyze(&args.files, &opts).map_err(|e| {
+    let analysis = logs::read(&args.files, &opts).map_err(|e| {
         let what = if e.path.as_os_str() == "-" { "stdin".to_string() } else { format!("\"{}\"", e.path.display()) };
         error::failure_hint(
             format!("cannot read log {what}: {}", e.error),
@@ -65,9 +65,9 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
     let render_opts = super::render_options(global.color, Thresholds::default());
     // Straight to stdout: the report of a big log is tens of MB, not worth holding.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    render::render(&mut out, &analysis, &filters, json, &render_opts)?;
+    let status = render::render_with_status(&mut out, &analysis, &filters, json, &render_opts)?;
     std::io::Write::flush(&mut out)?;
-    Ok(match render::deleters_status(&analysis) {
+    Ok(match status {
         Status::Ok => ExitCode::Ok,
         _ => ExitCode::Warning,
     })

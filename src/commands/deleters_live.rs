@@ -57,12 +57,7 @@ fn one_server(
     let (config, _) = Config::load(global.config.as_deref())?;
     let sources: Vec<String> = source.iter().cloned().collect();
     let targets = source::resolve(global, &config, &sources, args)?;
-    let [target] = targets.as_slice() else {
-        return Err(error::usage_hint(
-            format!("{command} works on one mailbox at a time ({} given)", targets.len()),
-            "name one source, one --account, or one --user",
-        ));
-    };
+    let target = super::one_target(&targets, command)?;
     let SourceSpec::Server(spec) = &target.spec else {
         return Err(error::usage_hint(
             format!("{command} needs a server: {} is a local store, which nothing else changes", target.spec),

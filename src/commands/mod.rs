@@ -6,6 +6,7 @@ mod attachments;
 mod bounces;
 mod deleters;
 mod deleters_live;
+mod doctor;
 mod probe;
 mod usage;
 
@@ -14,9 +15,12 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 
 use crate::cli::{Cli, ColorChoice, Command};
+use crate::error;
 use crate::exit::ExitCode;
 use crate::model::Thresholds;
+use crate::model::when::parse_cutoff;
 use crate::report::RenderOptions;
+use crate::source::Target;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -26,6 +30,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Attachments(args) => attachments::run(&cli.global, args).await,
         Command::Archive(args) => archive::run(&cli.global, args).await,
         Command::Bounces(args) => bounces::run(&cli.global, args).await,
+        Command::Doctor(args) => doctor::run(&cli.global, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
@@ -63,4 +68,22 @@ fn emit(render: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     out.write_all(&buf)?;
     out.flush()?;
     Ok(())
+}
+
+/// The one target of a command that works on one mailbox at a time; several (or none) is
+/// a usage error.
+fn one_target<'a>(targets: &'a [Target], command: &str) -> Result<&'a Target> {
+    match targets {
+        [target] => Ok(target),
+        _ => Err(error::usage_hint(
+            format!("{command} works on one mailbox at a time ({} given)", targets.len()),
+            "name one source, one --account, or one --user",
+        )),
+    }
+}
+
+/// A cutoff option (`--since 30d`, `--older-than 2024-01-15`, see [`parse_cutoff`]); a bad
+/// one is a usage error naming the option.
+fn cutoff(value: &str, option: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp> {
+    parse_cutoff(value, now).map_err(|e| error::usage(format!("{option}: {e}")))
 }

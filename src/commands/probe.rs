@@ -15,10 +15,7 @@ pub async fn run(global: &GlobalArgs, args: ProbeArgs) -> Result<ExitCode> {
     let (config, _) = Config::load(global.config.as_deref())?;
     let sources: Vec<String> = args.source.into_iter().collect();
     let targets = source::resolve(global, &config, &sources, &args.target)?;
-    if targets.len() != 1 {
-        return Err(error::usage("probe checks one mailbox at a time: name one source or --account"));
-    }
-    let target = &targets[0];
+    let target = super::one_target(&targets, "probe")?;
     let label = target.spec.to_string();
     let report = match &target.spec {
         SourceSpec::Server(s) => {

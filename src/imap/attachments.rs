@@ -3,7 +3,7 @@
 //! `UID FETCH` of `BODYSTRUCTURE`, three header fields, `INTERNALDATE` and `RFC822.SIZE`
 //! in UID batches, so memory stays flat whatever the folder size.
 //!
-//! Both commands go through [`wire`] on the session's socket: async-imap (imap-proto)
+//! Both commands go through [`super::wire`] on the session's socket: async-imap (imap-proto)
 //! rejects odd but legal BODYSTRUCTUREs, and one failed parse poisons its connection. The
 //! BODYSTRUCTURE parser here works on [`Value`] trees, accepts every form RFC 3501 allows
 //! (extension data or not, NIL anywhere, nested `message/rfc822` with their own structure)
@@ -16,8 +16,11 @@
 use anyhow::{Context, Result};
 use jiff::Timestamp;
 
-use super::session::{Found, Session};
-use super::wire::{self, Value};
+// `archive` still imports `batches` from here.
+pub(super) use super::batch::batches;
+use super::batch::{examine_for_scan, uid_fetch, uid_search};
+use super::session::Session;
+use super::wire::Value;
 use crate::model::mime::report::{AttachmentsReport, Detail, Envelope, Filter, Locator, MessageFinding};
 use crate::model::mime::{self, Body, Param, Part};
 use crate::model::{QuotaInfo, ServerSpec};
@@ -39,16 +42,7 @@ pub async fn attachments(
     source: String,
 ) -> Result<AttachmentsReport> {
     let (mut session, _) = Session::open(spec, net, creds).await?;
-    let mut report = AttachmentsReport {
-        source,
-        account: None,
-        detail: Detail::Parts,
-        messages: Vec::new(),
-        candidates: 0,
-        not_fully_parsed: 0,
-        quota: QuotaInfo::NotReported { reason: "the server does not offer the QUOTA extension".into() },
-        notes: Vec::new(),
-    };
+    let mut report = AttachmentsReport::new(source, Detail::Parts, "the server does not offer the QUOTA extension");
     if session.has("QUOTA") {
         match session.quota().await {
             Ok(roots) => report.quota = QuotaInfo::Reported { roots },
@@ -77,16 +71,7 @@ async fn search_folder(
     esearch: bool,
     report: &mut AttachmentsReport,
 ) -> Result<()> {
-    let mailbox = match session.examine(raw).await? {
-        Found::Yes(m) => m,
-        Found::Vanished(why) => {
-            report.notes.push(format!("folder \"{name}\" vanished during the scan ({}); it is left out", why.trim()));
-            return Ok(());
-        }
-    };
-    if mailbox.exists == 0 {
-        return Ok(());
-    }
+    let Some(mailbox) = examine_for_scan(session, raw, name, &mut report.notes).await? else { return Ok(()) };
     let uidvalidity = mailbox.uid_validity.map(u64::from);
     // LARGER is strict: a message of exactly min_size could still not hold a part that
     // big (it has headers), but asking one byte lower costs nothing and is obviously right.
@@ -96,21 +81,9 @@ async fn search_folder(
     } else {
         format!("UID SEARCH LARGER {larger}")
     };
-    let r = session.raw(&command).await?;
-    if !r.status.is_ok() {
-        anyhow::bail!("UID SEARCH LARGER refused: {}", r.status);
-    }
-    let mut ranges = Vec::new();
-    for u in &r.untagged {
-        if let Some(s) = wire::parse_search(u) {
-            ranges.extend(s.ranges);
-        }
-    }
+    let ranges = uid_search(session, &command, "UID SEARCH LARGER").await?;
     for set in batches(&ranges, BATCH) {
-        let r = session.raw(&format!("UID FETCH {set} {FETCH_ITEMS}")).await?;
-        if !r.status.is_ok() {
-            anyhow::bail!("UID FETCH refused: {}", r.status);
-        }
+        let r = uid_fetch(session, &set, FETCH_ITEMS).await?;
         for u in &r.untagged {
             let Some(f) = parse_fetch(u) else { continue };
             // A message expunged meanwhile may answer without its items; skip it.
@@ -138,33 +111,6 @@ async fn search_folder(
         }
     }
     Ok(())
-}
-
-/// Cuts UID ranges into sequence sets of at most `max` UIDs each, without expanding them.
-pub fn batches(ranges: &[std::ops::RangeInclusive<u64>], max: u64) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut parts, mut count) = (Vec::new(), 0u64);
-    for r in ranges {
-        let (mut start, end) = (*r.start(), *r.end());
-        while start <= end {
-            let take = (end - start).saturating_add(1).min(max - count);
-            let last = start + (take - 1);
-            parts.push(if take == 1 { start.to_string() } else { format!("{start}:{last}") });
-            count += take;
-            if count == max {
-                out.push(parts.join(","));
-                (parts, count) = (Vec::new(), 0);
-            }
-            match last.checked_add(1) {
-                Some(next) => start = next,
-                None => break,
-            }
-        }
-    }
-    if !parts.is_empty() {
-        out.push(parts.join(","));
-    }
-    out
 }
 
 /// The items of one `* n FETCH (...)` that `attachments` reads.
@@ -299,6 +245,7 @@ fn params(v: Option<&Value>) -> Vec<Param> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imap::wire;
     use crate::model::mime::{Disposition, attachments};
 
     fn structure(text: &str) -> (Part, bool) {
@@ -454,14 +401,5 @@ mod tests {
         assert_eq!(internal_date(" 7-Jul-1996 02:44:25 -0700"), Some("1996-07-07T09:44:25Z".parse().unwrap()));
         assert_eq!(internal_date("yesterday"), None);
         assert!(parse_fetch(&wire::tokenize(b"3 EXISTS").unwrap()).is_none());
-    }
-
-    #[test]
-    fn uid_batches_never_expand_ranges() {
-        assert_eq!(batches(&[1..=3, 7..=7], 500), ["1:3,7"]);
-        assert_eq!(batches(&[1..=5, 9..=9, 10..=12], 3), ["1:3", "4:5,9", "10:12"]);
-        assert_eq!(batches(&[1..=4_000_000_000], 2_000_000_000).len(), 2);
-        assert!(batches(&[], 500).is_empty());
-        assert_eq!(batches(&[u64::MAX..=u64::MAX], 500), [u64::MAX.to_string()]);
     }
 }

@@ -15,9 +15,10 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use jiff::Timestamp;
 
-use super::attachments::{BATCH, batches, bodystructure, parse_fetch};
-use super::session::{Found, Session};
-use super::wire::{self, Value};
+use super::attachments::{BATCH, bodystructure, parse_fetch};
+use super::batch::{batches, examine_for_scan, uid_fetch, uid_search};
+use super::session::Session;
+use super::wire::Value;
 use crate::model::ServerSpec;
 use crate::model::bounce::{self, Answers, Bounce, BouncesReport, CAP, Headers, Plan, Scope};
 use crate::model::mime::report::Locator;
@@ -89,29 +90,13 @@ async fn search_folder(
     scope: &Scope,
     report: &mut BouncesReport,
 ) -> Result<()> {
-    let mailbox = match session.examine(raw).await? {
-        Found::Yes(m) => m,
-        Found::Vanished(why) => {
-            report.notes.push(format!("folder \"{name}\" vanished during the scan ({}); it is left out", why.trim()));
-            return Ok(());
-        }
-    };
-    if mailbox.exists == 0 {
-        return Ok(());
-    }
+    let Some(mailbox) = examine_for_scan(session, raw, name, &mut report.notes).await? else { return Ok(()) };
     let uidvalidity = mailbox.uid_validity.map(u64::from);
-    let r = session.raw(&search_command(scope.since)).await?;
-    if !r.status.is_ok() {
-        anyhow::bail!("UID SEARCH refused: {}", r.status);
-    }
-    let ranges: Vec<_> = r.untagged.iter().filter_map(|u| wire::parse_search(u)).flat_map(|s| s.ranges).collect();
+    let ranges = uid_search(session, &search_command(scope.since), "UID SEARCH").await?;
     let fields = bounce::HEADER_FIELDS.join(" ");
     let items = format!("(UID RFC822.SIZE INTERNALDATE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS ({fields})])");
     for set in batches(&ranges, BATCH) {
-        let r = session.raw(&format!("UID FETCH {set} {items}")).await?;
-        if !r.status.is_ok() {
-            anyhow::bail!("UID FETCH refused: {}", r.status);
-        }
+        let r = uid_fetch(session, &set, &items).await?;
         let mut pending = Vec::new();
         for u in &r.untagged {
             let Some(f) = parse_fetch(u) else { continue };
@@ -205,6 +190,7 @@ fn parse_sections(values: &[Value]) -> Option<(u32, Sections)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imap::wire;
 
     #[test]
     fn the_search_catches_every_header_rule() {

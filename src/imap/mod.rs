@@ -4,6 +4,7 @@
 
 pub mod archive;
 mod attachments;
+mod batch;
 mod bounces;
 mod probe;
 pub mod session;

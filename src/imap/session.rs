@@ -202,14 +202,7 @@ struct PlainAuth<'a>(&'a Credentials);
 impl async_imap::Authenticator for PlainAuth<'_> {
     type Response = Vec<u8>;
     fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
-        let c = self.0;
-        let mut v = Vec::new();
-        v.extend_from_slice(c.authzid.as_deref().unwrap_or("").as_bytes());
-        v.push(0);
-        v.extend_from_slice(c.login.as_bytes());
-        v.push(0);
-        v.extend_from_slice(c.secret.expose().as_bytes());
-        v
+        sasl_response("PLAIN", self.0)
     }
 }
 
@@ -227,21 +220,54 @@ impl async_imap::Authenticator for BearerAuth<'_> {
         if std::mem::replace(&mut self.answered, true) {
             return if self.oauthbearer { b"\x01".to_vec() } else { Vec::new() };
         }
-        bearer_response(self.creds, self.oauthbearer)
+        sasl_response(if self.oauthbearer { "OAUTHBEARER" } else { "XOAUTH2" }, self.creds)
     }
 }
 
-fn bearer_response(c: &Credentials, oauthbearer: bool) -> Vec<u8> {
-    let token = c.secret.expose();
-    if oauthbearer {
-        format!("n,a={},\x01auth=Bearer {token}\x01\x01", c.mailbox_owner()).into_bytes()
-    } else {
-        format!("user={}\x01auth=Bearer {token}\x01\x01", c.mailbox_owner()).into_bytes()
+/// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN):
+/// PLAIN is authzid NUL authcid NUL password; XOAUTH2 and OAUTHBEARER (RFC 7628) carry the
+/// token for the mailbox owner. Shared with the watch connection ([`super::watch`]).
+pub(crate) fn sasl_response(mech: &str, c: &Credentials) -> Vec<u8> {
+    let secret = c.secret.expose();
+    let owner = c.mailbox_owner();
+    match mech {
+        "PLAIN" => format!("{}\0{}\0{secret}", c.authzid.as_deref().unwrap_or(""), c.login).into_bytes(),
+        "XOAUTH2" => format!("user={owner}\x01auth=Bearer {secret}\x01\x01").into_bytes(),
+        _ => format!("n,a={owner},\x01auth=Bearer {secret}\x01\x01").into_bytes(),
     }
 }
 
 fn offers_auth(caps: &[String], mech: &str) -> bool {
     caps.iter().any(|c| c.eq_ignore_ascii_case(&format!("AUTH={mech}")))
+}
+
+/// The mechanism to log in with, from the credentials and the capabilities offered before
+/// login: the one asked for, else PLAIN when offered (or needed to carry an admin's
+/// authorization identity), else LOGIN. Refused when the server disables login here or
+/// the mechanism cannot carry the authorization identity. Shared with [`super::watch`].
+pub(crate) fn login_mechanism(caps: &[String], creds: &Credentials) -> Result<&'static str> {
+    if caps.iter().any(|c| c.eq_ignore_ascii_case("LOGINDISABLED")) {
+        return Err(error::failure_hint(
+            "the server disables login on this connection (LOGINDISABLED)",
+            "use imaps:// or imap:// with STARTTLS",
+        ));
+    }
+    let mech = match creds.mechanism {
+        Mechanism::Auto if creds.authzid.is_some() || offers_auth(caps, "PLAIN") => "PLAIN",
+        Mechanism::Auto | Mechanism::Login => "LOGIN",
+        Mechanism::Plain => "PLAIN",
+        Mechanism::Xoauth2 => "XOAUTH2",
+        Mechanism::Oauthbearer => "OAUTHBEARER",
+        Mechanism::Apop => {
+            return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer"));
+        }
+    };
+    if creds.authzid.is_some() && mech != "PLAIN" {
+        return Err(error::usage(
+            "an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity",
+        ));
+    }
+    Ok(mech)
 }
 
 impl Session {
@@ -260,28 +286,8 @@ impl Session {
         timeout: Duration,
         creds: &Credentials,
     ) -> Result<Session> {
-        if caps.iter().any(|c| c.eq_ignore_ascii_case("LOGINDISABLED")) {
-            return Err(error::failure_hint(
-                "the server disables login on this connection (LOGINDISABLED)",
-                "use imaps:// or imap:// with STARTTLS",
-            ));
-        }
+        let mech = login_mechanism(caps, creds)?;
         let client = async_imap::Client::new(stream);
-        let mech = match creds.mechanism {
-            Mechanism::Auto if creds.authzid.is_some() || offers_auth(caps, "PLAIN") => "PLAIN",
-            Mechanism::Auto | Mechanism::Login => "LOGIN",
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Xoauth2 => "XOAUTH2",
-            Mechanism::Oauthbearer => "OAUTHBEARER",
-            Mechanism::Apop => {
-                return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer"));
-            }
-        };
-        if creds.authzid.is_some() && mech != "PLAIN" {
-            return Err(error::usage(
-                "an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity",
-            ));
-        }
         let what = || format!("logging in as {}", creds.login);
         let result = match mech {
             "PLAIN" => {
@@ -604,7 +610,24 @@ mod tests {
         };
         let mut p = PlainAuth(&c);
         assert_eq!(async_imap::Authenticator::process(&mut p, b""), b"alice\0admin\0pw");
-        assert_eq!(bearer_response(&c, false), b"user=alice\x01auth=Bearer pw\x01\x01");
-        assert_eq!(bearer_response(&c, true), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+        assert_eq!(sasl_response("PLAIN", &c), b"alice\0admin\0pw");
+        assert_eq!(sasl_response("XOAUTH2", &c), b"user=alice\x01auth=Bearer pw\x01\x01");
+        assert_eq!(sasl_response("OAUTHBEARER", &c), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+        let mut b = BearerAuth { creds: &c, oauthbearer: true, answered: false };
+        assert_eq!(async_imap::Authenticator::process(&mut b, b""), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+    }
+
+    #[test]
+    fn login_mechanisms() {
+        let mut c =
+            Credentials { login: "alice".into(), authzid: None, secret: Secret::new("pw"), mechanism: Mechanism::Auto };
+        let caps = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(login_mechanism(&caps(&["IMAP4rev1"]), &c).unwrap(), "LOGIN");
+        assert_eq!(login_mechanism(&caps(&["auth=plain"]), &c).unwrap(), "PLAIN");
+        assert!(login_mechanism(&caps(&["LOGINDISABLED", "AUTH=PLAIN"]), &c).is_err());
+        c.authzid = Some("bob".into());
+        assert_eq!(login_mechanism(&caps(&[]), &c).unwrap(), "PLAIN");
+        c.mechanism = Mechanism::Xoauth2;
+        assert!(login_mechanism(&caps(&[]), &c).is_err(), "XOAUTH2 cannot carry an authzid");
     }
 }

@@ -23,7 +23,8 @@ use base64::Engine as _;
 use jiff::Timestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::attachments::{batches, internal_date};
+use super::attachments::internal_date;
+use super::batch::batches;
 use super::session::{self, display_name};
 use super::wire::{self, Completion, Limits, Response, ResponseAssembler, State, Value};
 use crate::deleters::evidence::{MessageInfo, is_trash};
@@ -32,7 +33,7 @@ use crate::error;
 use crate::model::ServerSpec;
 use crate::model::mime::header;
 use crate::net::{self, NetSettings, Stream};
-use crate::secret::{Credentials, Mechanism};
+use crate::secret::Credentials;
 
 /// IDLE is ended and started again this often (RFC 2177: at most every 29 minutes).
 pub const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
@@ -87,27 +88,7 @@ impl Conn {
     }
 
     async fn login(&mut self, creds: &Credentials) -> Result<()> {
-        if self.has("LOGINDISABLED") {
-            return Err(error::failure_hint(
-                "the server disables login on this connection (LOGINDISABLED)",
-                "use imaps:// or imap:// with STARTTLS",
-            ));
-        }
-        let mech = match creds.mechanism {
-            Mechanism::Auto if creds.authzid.is_some() || self.has("AUTH=PLAIN") => "PLAIN",
-            Mechanism::Auto | Mechanism::Login => "LOGIN",
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Xoauth2 => "XOAUTH2",
-            Mechanism::Oauthbearer => "OAUTHBEARER",
-            Mechanism::Apop => {
-                return Err(error::usage("APOP is a POP3 mechanism; IMAP uses plain, login, xoauth2 or oauthbearer"));
-            }
-        };
-        if creds.authzid.is_some() && mech != "PLAIN" {
-            return Err(error::usage(
-                "an admin audit (--admin) needs SASL PLAIN, which carries the authorization identity",
-            ));
-        }
+        let mech = session::login_mechanism(&self.capabilities, creds)?;
         let status = if mech == "LOGIN" {
             let (Ok(user), Ok(pass)) =
                 (wire::quote(creds.login.as_bytes()), wire::quote(creds.secret.expose().as_bytes()))
@@ -119,16 +100,7 @@ impl Conn {
             };
             self.command_quiet(&format!("LOGIN {user} {pass}"), "LOGIN").await?
         } else {
-            let secret = creds.secret.expose();
-            let owner = creds.mailbox_owner();
-            let response = match mech {
-                "PLAIN" => {
-                    format!("{}\0{}\0{secret}", creds.authzid.as_deref().unwrap_or(""), creds.login).into_bytes()
-                }
-                "XOAUTH2" => format!("user={owner}\x01auth=Bearer {secret}\x01\x01").into_bytes(),
-                _ => format!("n,a={owner},\x01auth=Bearer {secret}\x01\x01").into_bytes(),
-            };
-            self.authenticate(mech, &response).await?
+            self.authenticate(mech, &session::sasl_response(mech, creds)).await?
         };
         if status.state != State::Ok {
             return Err(error::failure_hint(

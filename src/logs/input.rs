@@ -1,6 +1,7 @@
 //! Log inputs: plain or gzip files (detected by magic bytes, so `mail.log.2.gz` and
 //! `zcat`-less pipes both work) and stdin, cut into `&[u8]` lines from a large buffer with
-//! no per-line allocation.
+//! no per-line allocation. Large inputs are cut into blocks of whole lines ([`Blocks`]) that
+//! several threads parse at once.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -9,18 +10,20 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 /// Read buffer size; also the longest line kept whole (longer lines are junk, skipped).
-const BUF: usize = 1 << 20;
+pub const BUF: usize = 1 << 20;
+/// Size of a block of lines handed to a parsing thread (more than [`BUF`]).
+pub const BLOCK: usize = 2 << 20;
 
 /// An opened input: the reader, whether it is gzip, and its mtime (the year reference).
 pub struct Opened {
-    pub reader: Box<dyn Read>,
+    pub reader: Box<dyn Read + Send>,
     pub gzip: bool,
     pub modified: Option<std::time::SystemTime>,
 }
 
 /// Opens `path` (`-`: stdin), unwrapping gzip when the content starts with its magic.
 pub fn open(path: &Path) -> io::Result<Opened> {
-    let (raw, modified): (Box<dyn Read>, _) = if path.as_os_str() == "-" {
+    let (raw, modified): (Box<dyn Read + Send>, _) = if path.as_os_str() == "-" {
         (Box::new(io::stdin()), None)
     } else {
         let f = File::open(path)?;
@@ -32,7 +35,7 @@ pub fn open(path: &Path) -> io::Result<Opened> {
     };
     let mut buffered = BufReader::with_capacity(64 * 1024, raw);
     let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn Read> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
+    let reader: Box<dyn Read + Send> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
     Ok(Opened { reader, gzip, modified })
 }
 
@@ -79,6 +82,109 @@ pub fn for_each_line(mut reader: impl Read, mut f: impl FnMut(Option<&[u8]>)) ->
     }
 }
 
+/// Cuts a reader into blocks of whole lines, with the same lines as [`for_each_line`]: a
+/// line of [`BUF`] bytes or more is junk, counted once (as a line of [`Block::junk`] when it
+/// does not fit a block, else left in the block for the parser to count).
+pub struct Blocks<R> {
+    reader: R,
+    /// The start of the next block: an unfinished line.
+    carry: Vec<u8>,
+    /// Inside a junk line too long for a block: drop input up to the next newline.
+    skipping: bool,
+    eof: bool,
+}
+
+/// A block of whole lines (the last one may lack its newline at the end of the input).
+#[derive(Debug, Default)]
+pub struct Block {
+    pub data: Vec<u8>,
+    /// Junk lines longer than a block, dropped before `data`.
+    pub junk: u64,
+}
+
+impl<R: Read> Blocks<R> {
+    pub fn new(reader: R) -> Self {
+        Blocks { reader, carry: Vec::new(), skipping: false, eof: false }
+    }
+
+    /// Fills `block` (its buffer reused) with the next lines; `false` at the end.
+    pub fn next_into(&mut self, block: &mut Block) -> io::Result<bool> {
+        block.junk = 0;
+        let buf = &mut block.data;
+        loop {
+            buf.clear();
+            if self.eof {
+                // What is left is the last line, without its newline.
+                if !self.skipping && !self.carry.is_empty() {
+                    std::mem::swap(buf, &mut self.carry);
+                    return Ok(true);
+                }
+                self.carry.clear();
+                return Ok(block.junk > 0);
+            }
+            buf.extend_from_slice(&self.carry);
+            self.carry.clear();
+            let mut filled = buf.len();
+            buf.resize(BLOCK, 0);
+            while filled < BLOCK {
+                match self.reader.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        self.eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(filled);
+            let mut start = 0;
+            if self.skipping {
+                match memchr::memchr(b'\n', buf) {
+                    Some(nl) => {
+                        self.skipping = false;
+                        start = nl + 1;
+                    }
+                    None => continue,
+                }
+            }
+            match memchr::memrchr(b'\n', &buf[start..]) {
+                Some(nl) => {
+                    let end = start + nl + 1;
+                    self.carry.extend_from_slice(&buf[end..]);
+                    buf.truncate(end);
+                    buf.drain(..start);
+                    return Ok(true);
+                }
+                None if start == 0 && !self.eof => {
+                    // A full block without a newline: one junk line, dropped up to its end.
+                    block.junk += 1;
+                    self.skipping = true;
+                }
+                None => self.carry.extend_from_slice(&buf[start..]),
+            }
+        }
+    }
+}
+
+/// Calls `f` on every line of a block (without `\n` or `\r\n`); `None` for junk lines.
+pub fn block_lines(block: &Block, mut f: impl FnMut(Option<&[u8]>)) {
+    for _ in 0..block.junk {
+        f(None);
+    }
+    let data = &block.data[..];
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', data) {
+        let line = &data[start..nl];
+        f(if line.len() >= BUF { None } else { Some(trim_cr(line)) });
+        start = nl + 1;
+    }
+    if start < data.len() {
+        let line = &data[start..];
+        f(if line.len() >= BUF { None } else { Some(trim_cr(line)) });
+    }
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
@@ -120,6 +226,39 @@ mod tests {
         data.extend_from_slice(b"\nafter\n");
         let got = lines(&data);
         assert_eq!(got, vec![None, Some(b"after".to_vec())]);
+    }
+
+    fn block_lines_of(data: &[u8]) -> Vec<Option<Vec<u8>>> {
+        let mut blocks = Blocks::new(data);
+        let mut block = Block::default();
+        let mut out = Vec::new();
+        while blocks.next_into(&mut block).unwrap() {
+            block_lines(&block, |l| out.push(l.map(<[u8]>::to_vec)));
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_cut_the_same_lines_as_for_each_line() {
+        let mut data = Vec::new();
+        for i in 0..200_000 {
+            writeln!(data, "line number {i} with some padding to cross the blocks\r").unwrap();
+        }
+        data.extend_from_slice(&vec![b'y'; BUF - 1]);
+        data.extend_from_slice(b"\nshort\n");
+        data.extend_from_slice(&vec![b'z'; BUF]);
+        data.extend_from_slice(b"\n");
+        data.extend_from_slice(&vec![b'x'; 3 * BLOCK + 10]);
+        data.extend_from_slice(b"\nafter\nlast");
+        let want = lines(&data);
+        assert_eq!(block_lines_of(&data), want);
+        assert_eq!(want.iter().filter(|l| l.is_none()).count(), 2);
+        for tail in [&b""[..], b"\n", b"a", b"a\r\n\n"] {
+            assert_eq!(block_lines_of(tail), lines(tail), "{tail:?}");
+        }
+        let mut huge_last = b"a\n".to_vec();
+        huge_last.extend_from_slice(&vec![b'w'; BLOCK + 5]);
+        assert_eq!(block_lines_of(&huge_last), lines(&huge_last));
     }
 
     #[test]

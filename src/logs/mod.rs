@@ -2,21 +2,26 @@
 //! exports, plain, gzip-rotated or stdin) and turns them into per-user client timelines
 //! for [`crate::model::verdict`].
 //!
-//! The hot path works on `&[u8]` lines cut from a large buffer: a line is looked at only
+//! The hot path works on `&[u8]` lines cut from large blocks: a line is looked at only
 //! if its timestamp parses and a Dovecot service name (`pop3(`, `imap(`, `*-login:`,
-//! `auth`, `lmtp(`, `doveadm(`) follows it; no regex, no per-line allocation (a session
-//! costs one allocation, at its login).
+//! `auth`, `lmtp(`, `doveadm(`) follows it; no regex, no per-line allocation. Blocks are
+//! parsed by one thread per core ([`scan`]) and joined in log order by the calling thread:
+//! the clock's year inference and the joins see the lines in the order of the file.
 //!
-//! * [`input`] opens and cuts inputs into lines; [`time`] reads timestamps (and infers
-//!   missing years); [`line`] parses one line; [`join`] joins lines into sessions.
+//! * [`input`] opens and cuts inputs into lines and blocks; [`time`] reads timestamps (and
+//!   infers missing years); [`line`] parses one line; [`scan`] parses a block; [`join`]
+//!   joins lines into sessions, kept per client in a [`client::ClientLog`].
 
+pub mod client;
 pub mod input;
 pub mod join;
 pub mod line;
+pub mod scan;
 pub mod time;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -70,6 +75,33 @@ pub struct InputError {
 
 /// Reads the inputs in order (oldest first gives the best joins; any order works).
 pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, InputError> {
+    let joined = read(paths, opts)?;
+    let boxes = joined.boxes();
+    Ok(Analysis { inputs: joined.inputs, boxes, stats: joined.stats })
+}
+
+/// The inputs read and joined, before the per-user reports are built: reports can then be
+/// built one at a time ([`Joined::box_report`]) instead of all at once.
+pub struct Joined {
+    pub inputs: Vec<InputStats>,
+    pub stats: join::JoinStats,
+    joiner: join::Joiner,
+    /// The users seen, by name, with their clients.
+    users: Vec<UserClients>,
+}
+
+/// A client of a user: (address id, protocol, index of its log).
+type Client = (u32, Access, u32);
+
+/// One user's clients: indexes in the joiner's client logs.
+struct UserClients {
+    name: String,
+    user: u32,
+    clients: Vec<Client>,
+}
+
+/// Reads and joins the inputs in order (oldest first gives the best joins; any order works).
+pub fn read(paths: &[PathBuf], opts: &Options) -> Result<Joined, InputError> {
     let mut joiner = join::Joiner::new(opts.filter.clone());
     let mut inputs = Vec::with_capacity(paths.len());
     for path in paths {
@@ -77,74 +109,169 @@ pub fn analyze(paths: &[PathBuf], opts: &Options) -> Result<Analysis, InputError
         inputs.push(stats);
     }
     joiner.finish();
-    Ok(Analysis { inputs, boxes: boxes(&joiner), stats: joiner.stats })
+    let users = users(&joiner);
+    Ok(Joined { inputs, stats: joiner.stats, joiner, users })
 }
 
+impl Joined {
+    /// How many users (boxes) there are.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The report of the `i`th user by name: its clients' timelines replayed and judged.
+    pub fn box_report(&self, i: usize) -> BoxReport {
+        let u = &self.users[i];
+        let j = &self.joiner;
+        let mut summaries: Vec<_> = u
+            .clients
+            .iter()
+            .map(|&(addr, access, client)| {
+                let address = if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { j.addrs.name(addr) };
+                j.timeline(client).summary(&address, access)
+            })
+            .collect();
+        summaries.sort_by(|a, b| (a.access, &a.address).cmp(&(b.access, &b.address)));
+        BoxReport::new(u.name.clone(), summaries, j.server.get(&u.user).cloned().unwrap_or_default())
+    }
+
+    /// Every user's report, by name.
+    pub fn boxes(&self) -> Vec<BoxReport> {
+        (0..self.len()).map(|i| self.box_report(i)).collect()
+    }
+}
+
+fn users(j: &join::Joiner) -> Vec<UserClients> {
+    let mut by_user: std::collections::BTreeMap<String, (u32, Vec<Client>)> = Default::default();
+    for (&(user, addr, access), &client) in &j.client_index {
+        by_user.entry(j.users.name(user)).or_insert((user, Vec::new())).1.push((addr, access, client));
+    }
+    for &user in j.server.keys() {
+        by_user.entry(j.users.name(user)).or_insert((user, Vec::new()));
+    }
+    by_user.into_iter().map(|(name, (user, clients))| UserClients { name, user, clients }).collect()
+}
+
+/// Free blocks in flight (memory: this many blocks of [`input::BLOCK`] and their records).
+const POOL: usize = 4;
+
+/// Reads one input: blocks are cut and parsed by worker threads, and joined here in order.
 fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Result<InputStats> {
     let opened = input::open(path)?;
     let reference = opened.modified.and_then(|m| Timestamp::try_from(m).ok()).unwrap_or(opts.now);
     let mut clock = time::Clock::new(opts.tz.clone(), reference, opts.year);
     let mut st = InputStats { path: path.to_path_buf(), gzip: opened.gzip, ..InputStats::default() };
     let (mut first, mut last) = (None::<i64>, None::<i64>);
-    input::for_each_line(opened.reader, |line| {
-        st.lines += 1;
-        let Some(line) = line else {
-            // Longer than the buffer: junk, but only count it if it looks like ours.
-            return;
-        };
-        let Some((raw, rest)) = time::parse(line) else {
-            // No timestamp: relevant only if a Dovecot line (log_timestamp = "" is not supported).
-            if matches!(line::parse(line), Ok(Some(_)) | Err(_)) {
-                st.relevant += 1;
-                st.unparsable += 1;
-            }
-            return;
-        };
-        match line::parse(rest) {
-            Ok(None) => {}
-            Err(line::Unparsable) => {
-                st.relevant += 1;
-                st.unparsable += 1;
-            }
-            Ok(Some(record)) => {
-                st.relevant += 1;
-                let Some(t) = clock.resolve(raw) else {
-                    st.unparsable += 1;
-                    return;
-                };
-                first = Some(first.map_or(t, |f| f.min(t)));
-                last = Some(last.map_or(t, |l| l.max(t)));
-                joiner.record(t, &record);
-            }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let reader = Mutex::new(Reader { blocks: input::Blocks::new(opened.reader), seq: 0, done: false });
+    let (free_tx, free_rx) = mpsc::sync_channel::<Box<scan::Scanned>>(POOL);
+    for _ in 0..POOL {
+        let _ = free_tx.send(Box::default());
+    }
+    let free_rx = Mutex::new(free_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Parsed)>(POOL);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let done_tx = done_tx.clone();
+            let (reader, free_rx, filter) = (&reader, &free_rx, &opts.filter);
+            scope.spawn(move || work(reader, free_rx, &done_tx, filter));
         }
+        drop(done_tx);
+        // Consumes the blocks in order; returning drops the channels, which stops the workers.
+        let mut consume = |done_rx: mpsc::Receiver<(u64, Parsed)>, free_tx: mpsc::SyncSender<Box<scan::Scanned>>| {
+            let mut pending = std::collections::BTreeMap::new();
+            for next in 0u64.. {
+                let parsed = loop {
+                    if let Some(p) = pending.remove(&next) {
+                        break p;
+                    }
+                    match done_rx.recv() {
+                        Ok((seq, p)) => {
+                            pending.insert(seq, p);
+                        }
+                        Err(_) => return Ok(()),
+                    }
+                };
+                let s = match parsed {
+                    Parsed::Block(s) => s,
+                    Parsed::End => return Ok(()),
+                    Parsed::Failed(e) => return Err(e),
+                };
+                st.lines += s.lines;
+                st.relevant += s.relevant;
+                st.unparsable += s.unparsable;
+                let data = &s.block.data[..];
+                for item in &s.items {
+                    let Some(t) = clock.resolve(item.raw) else {
+                        st.unparsable += 1 + u64::from(item.repeat);
+                        continue;
+                    };
+                    first = Some(first.map_or(t, |f| f.min(t)));
+                    last = Some(last.map_or(t, |l| l.max(t)));
+                    if let Some(rec) = &item.rec {
+                        joiner.record(t, rec, data);
+                    }
+                }
+                let _ = free_tx.send(s);
+            }
+            Ok(())
+        };
+        consume(done_rx, free_tx)
     })?;
     st.first = first.and_then(|t| Timestamp::from_second(t).ok());
     st.last = last.and_then(|t| Timestamp::from_second(t).ok());
     Ok(st)
 }
 
-fn boxes(j: &join::Joiner) -> Vec<BoxReport> {
-    let mut by_user: std::collections::BTreeMap<String, (u32, Vec<(u32, Access)>)> = Default::default();
-    for &(user, addr, access) in j.timelines.keys() {
-        by_user.entry(j.users.name(user)).or_insert((user, Vec::new())).1.push((addr, access));
+struct Reader {
+    blocks: input::Blocks<Box<dyn io::Read + Send>>,
+    /// The number of the next block, for the joiner's ordering.
+    seq: u64,
+    done: bool,
+}
+
+enum Parsed {
+    Block(Box<scan::Scanned>),
+    End,
+    Failed(io::Error),
+}
+
+/// A parsing thread: takes a free buffer, cuts the next block into it, parses it.
+fn work(
+    reader: &Mutex<Reader>,
+    free: &Mutex<mpsc::Receiver<Box<scan::Scanned>>>,
+    done: &mpsc::SyncSender<(u64, Parsed)>,
+    filter: &Filter,
+) {
+    loop {
+        let Ok(mut s) = free.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop)) else { return };
+        let (seq, got) = {
+            let Ok(mut r) = reader.lock() else { return };
+            if r.done {
+                return;
+            }
+            let seq = r.seq;
+            r.seq += 1;
+            let got = r.blocks.next_into(&mut s.block);
+            r.done = !matches!(got, Ok(true));
+            (seq, got)
+        };
+        let parsed = match got {
+            Ok(true) => {
+                scan::scan(&mut s, filter);
+                Parsed::Block(s)
+            }
+            Ok(false) => Parsed::End,
+            Err(e) => Parsed::Failed(e),
+        };
+        if done.send((seq, parsed)).is_err() {
+            return;
+        }
     }
-    for &user in j.server.keys() {
-        by_user.entry(j.users.name(user)).or_insert((user, Vec::new()));
-    }
-    by_user
-        .into_iter()
-        .map(|(name, (user, clients))| {
-            let mut summaries: Vec<_> = clients
-                .iter()
-                .map(|&(addr, access)| {
-                    let address = if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { j.addrs.name(addr) };
-                    j.timelines[&(user, addr, access)].summary(&address, access)
-                })
-                .collect();
-            summaries.sort_by(|a, b| (a.access, &a.address).cmp(&(b.access, &b.address)));
-            BoxReport::new(name, summaries, j.server.get(&user).cloned().unwrap_or_default())
-        })
-        .collect()
 }
 
 #[cfg(test)]

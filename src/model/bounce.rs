@@ -26,10 +26,11 @@
 //! Everything here is total: truncated reports, missing fields and unknown charsets give
 //! the best reading possible (and [`BounceMessage::complete`] false), never a panic.
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::folder::glob_set;
 use super::mime::report::Locator;
 use super::mime::{Body, Part, header};
 use super::status::Status;
@@ -963,40 +964,15 @@ fn one_line(text: &str) -> String {
 /// Windows-1252).
 pub fn decode_text(bytes: &[u8], encoding: &str, charset: &str) -> String {
     let raw = match encoding {
-        "base64" => base64_lenient(bytes),
+        "base64" => header::base64_lenient(bytes),
         "quoted-printable" => qp_lenient(bytes),
         _ => bytes.to_vec(),
     };
     header::decode_charset(&raw, charset)
 }
 
-fn base64_lenient(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in data {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
 /// Quoted-printable; a soft line break joins lines, a broken escape stays as sent.
 fn qp_lenient(data: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(data.len());
     let mut i = 0;
     while i < data.len() {
@@ -1009,8 +985,8 @@ fn qp_lenient(data: &[u8]) -> Vec<u8> {
                 i += 3;
                 continue;
             }
-            if let (Some(h), Some(l)) = (data.get(i + 1).and_then(|&b| hex(b)), data.get(i + 2).and_then(|&b| hex(b))) {
-                out.push(h * 16 + l);
+            if let Some(byte) = header::hex_escape(data, i) {
+                out.push(byte);
                 i += 3;
                 continue;
             }
@@ -1064,17 +1040,9 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Compiles the folder globs (case-insensitive); a bad one is an error naming it.
+    /// Compiles the folder globs ([`glob_set`]); a bad one is an error naming it.
     pub fn new(since: Timestamp, folders: &[String]) -> Result<Scope, String> {
-        let mut set = GlobSetBuilder::new();
-        for g in folders {
-            let glob = GlobBuilder::new(g)
-                .case_insensitive(true)
-                .build()
-                .map_err(|e| format!("--folder \"{g}\" is not a valid pattern: {}", e.kind()))?;
-            set.add(glob);
-        }
-        let folders_set = set.build().map_err(|e| format!("--folder patterns: {e}"))?;
+        let folders_set = glob_set(folders, "--folder")?;
         Ok(Scope { since, folder_globs: folders.to_vec(), folders: folders_set })
     }
 

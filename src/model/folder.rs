@@ -1,5 +1,7 @@
-//! Folders: decoded names, special-use roles, sizes and the guides' size marks.
+//! Folders: decoded names, special-use roles, sizes and the guides' size marks, and the
+//! `--folder` globs that select them ([`glob_set`]).
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -197,6 +199,21 @@ impl FolderUsage {
         self.oldest = Some(self.oldest.map_or(t, |o| o.min(t)));
         self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
     }
+}
+
+/// Compiles globs typed after `option` (`--folder`, also `--type`): case-insensitive, and
+/// `*` matches `/` too, so `Archives*` takes the subfolders. A bad glob is an error naming
+/// it and the option.
+pub fn glob_set(globs: &[String], option: &str) -> Result<GlobSet, String> {
+    let mut set = GlobSetBuilder::new();
+    for g in globs {
+        let glob = GlobBuilder::new(g)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| format!("{option} \"{g}\" is not a valid pattern: {}", e.kind()))?;
+        set.add(glob);
+    }
+    set.build().map_err(|e| format!("{option} patterns: {e}"))
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
-//! The pure domain: sizes, quota, folders, thresholds, verdicts. No I/O, no async, no
+//! The pure domain: sizes, quota, folders, thresholds, cutoffs, verdicts. No I/O, no async, no
 //! protocol types: adapters convert into these, renderers read from them.
 
 pub mod archive;
 pub mod bounce;
+pub mod doctor;
 pub mod folder;
 pub mod mime;
 pub mod mutf7;
@@ -13,6 +14,7 @@ pub mod source;
 pub mod status;
 pub mod usage;
 pub mod verdict;
+pub mod when;
 
 pub use folder::{FolderMark, FolderUsage, SpecialUse};
 pub use probe::{CertInfo, ProbeReport, TlsInfo};

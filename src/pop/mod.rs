@@ -36,6 +36,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod bounces;
 pub mod client;
 #[cfg(test)]
 mod fake;

@@ -51,10 +51,11 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Table};
 use serde::{Deserialize, Serialize};
 
-use super::{Format, RenderOptions, percent, rfc3339, threshold, write_json};
+use super::table::{self, right};
+use super::{Format, RenderOptions, percent, plural, rfc3339, threshold, write_json};
 use crate::model::mime::Attachment;
 use crate::model::mime::report::{AttachmentSort, AttachmentsReport, Detail, Filter, Locator, MessageFinding};
 use crate::model::size::human;
@@ -283,25 +284,12 @@ pub fn document(view: &View<'_>, opts: &RenderOptions) -> Document {
 // Table
 // ---------------------------------------------------------------------------------------
 
+/// A table with `header`, only the `wrappable` columns allowed to wrap.
 fn new_table(opts: &RenderOptions, header: &[&str], wrappable: &[usize]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    match opts.width {
-        Some(w) => t.set_content_arrangement(ContentArrangement::Dynamic).set_width(w),
-        None => t.set_content_arrangement(ContentArrangement::Disabled),
-    };
+    let mut t = table::new_table(opts);
     t.set_header(header.iter().map(Cell::new));
-    for i in (0..header.len()).filter(|i| !wrappable.contains(i)) {
-        if let Some(c) = t.column_mut(i) {
-            c.set_constraint(ColumnConstraint::ContentWidth);
-        }
-    }
+    table::wrap_only(&mut t, wrappable);
     t
-}
-
-fn right(text: impl ToString) -> Cell {
-    Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
 /// Where a message is, briefly: `uid 42`, a Maildir file name, `offset 1234`, `#3`.
@@ -417,10 +405,6 @@ fn table(out: &mut dyn Write, view: &View<'_>, opts: &RenderOptions) -> io::Resu
         writeln!(out, "to archive them in local folders:\n  {}", view.archive_command)?;
     }
     Ok(())
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 fn share(p: Option<f64>, limit: Option<u64>) -> String {

@@ -44,10 +44,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Table, presets};
+use comfy_table::Cell;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, RenderOptions, printable, rfc3339, write_json};
+use super::{Format, RenderOptions, plural, printable, rfc3339, table, write_json};
 use crate::model::bounce::{Bounce, BouncesReport, Class, Failure, Mta};
 use crate::model::mime::report::Locator;
 
@@ -216,19 +216,9 @@ fn table(out: &mut dyn Write, r: &BouncesReport, opts: &RenderOptions) -> io::Re
     if r.bounces.is_empty() {
         writeln!(out, "no delivery failure reports")?;
     } else {
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED);
-        t.force_no_tty();
-        match opts.width {
-            Some(w) => t.set_content_arrangement(ContentArrangement::Dynamic).set_width(w),
-            None => t.set_content_arrangement(ContentArrangement::Disabled),
-        };
+        let mut t = table::new_table(opts);
         t.set_header(["Date", "Recipient", "Class", "Status", "Diagnostic", "Original subject"]);
-        for i in [0, 2, 3] {
-            if let Some(c) = t.column_mut(i) {
-                c.set_constraint(ColumnConstraint::ContentWidth);
-            }
-        }
+        table::wrap_only(&mut t, &[1, 4, 5]);
         for (b, f) in r.failures() {
             let mut class = f.class.label().to_string();
             if !b.message.complete {
@@ -272,10 +262,6 @@ fn table(out: &mut dyn Write, r: &BouncesReport, opts: &RenderOptions) -> io::Re
         writeln!(out, "note: {note}")?;
     }
     Ok(())
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 #[cfg(test)]

@@ -53,12 +53,13 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, CellAlignment, Color};
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{RenderOptions, printable, rfc3339, write_json};
-use crate::logs::{Analysis, InputStats};
+use crate::logs::join::JoinStats;
+use crate::logs::{Analysis, InputStats, Joined};
 use crate::model::Status;
 use crate::model::size::human;
 use crate::model::verdict::{
@@ -79,51 +80,130 @@ pub struct DeletersFilters {
     pub until: Option<Timestamp>,
 }
 
+/// What the renderers read: the inputs, the join counts and the boxes, which a source may
+/// build one at a time (a big log's boxes need not all be in memory at once).
+pub trait DeletersSource {
+    fn inputs(&self) -> &[InputStats];
+    fn joins(&self) -> &JoinStats;
+    fn box_count(&self) -> usize;
+    /// Calls `f` on each box, by user name.
+    fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()>;
+}
+
+impl DeletersSource for Analysis {
+    fn inputs(&self) -> &[InputStats] {
+        &self.inputs
+    }
+    fn joins(&self) -> &JoinStats {
+        &self.stats
+    }
+    fn box_count(&self) -> usize {
+        self.boxes.len()
+    }
+    fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
+        self.boxes.iter().try_for_each(f)
+    }
+}
+
+impl DeletersSource for Joined {
+    fn inputs(&self) -> &[InputStats] {
+        &self.inputs
+    }
+    fn joins(&self) -> &JoinStats {
+        &self.stats
+    }
+    fn box_count(&self) -> usize {
+        self.len()
+    }
+    fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
+        (0..self.len()).try_for_each(|i| f(&self.box_report(i)))
+    }
+}
+
 /// The status of a run: WARNING when any box has a deleting POP client.
-pub fn deleters_status(a: &Analysis) -> Status {
-    a.boxes.iter().map(BoxReport::status).fold(Status::Ok, Status::worst)
+pub fn deleters_status(a: &dyn DeletersSource) -> Status {
+    overview(a).status
+}
+
+/// What the top of a report needs before the boxes: the status and the quiet boxes.
+struct Overview {
+    status: Status,
+    quiet: usize,
+}
+
+fn quiet(b: &BoxReport) -> bool {
+    b.verdicts.iter().all(|v| v.kind == VerdictKind::NothingWrong)
+}
+
+fn overview(a: &dyn DeletersSource) -> Overview {
+    let mut o = Overview { status: Status::Ok, quiet: 0 };
+    let _ = a.each_box(&mut |b| {
+        o.status = o.status.worst(b.status());
+        o.quiet += usize::from(quiet(b));
+        Ok(())
+    });
+    o
 }
 
 /// Notes about the reading itself: unparsable lines, joins that could not be made.
-pub fn deleters_notes(a: &Analysis) -> Vec<String> {
+pub fn deleters_notes(a: &dyn DeletersSource) -> Vec<String> {
+    deleters_notes_of(a.inputs(), a.joins())
+}
+
+fn deleters_notes_of(inputs: &[InputStats], stats: &JoinStats) -> Vec<String> {
     let mut notes = Vec::new();
-    let unparsable: u64 = a.inputs.iter().map(|i| i.unparsable).sum();
+    let unparsable: u64 = inputs.iter().map(|i| i.unparsable).sum();
     if unparsable > 0 {
         notes.push(format!("{unparsable} Dovecot line(s) could not be parsed (truncated or garbled) and were skipped"));
     }
-    if a.inputs.iter().all(|i| i.relevant == 0) {
+    if inputs.iter().all(|i| i.relevant == 0) {
         notes.push(
             "no Dovecot POP/IMAP lines found: is this the log Dovecot writes to (log_path, or syslog's mail.log)?"
                 .into(),
         );
     }
-    if a.stats.unmatched > 0 {
+    if stats.unmatched > 0 {
         notes.push(format!(
             "{} session(s) had no login line in these logs (address \"unknown\"): add the previous log file",
-            a.stats.unmatched
+            stats.unmatched
         ));
     }
-    if a.stats.ambiguous > 0 {
+    if stats.ambiguous > 0 {
         notes.push(format!(
             "{} logout(s) joined by user name only (Dovecot 2.2 logs have no session ids) while logins from \
              several addresses were open: their address may be wrong",
-            a.stats.ambiguous
+            stats.ambiguous
         ));
     }
-    if a.stats.unclosed > 0 {
-        notes.push(format!("{} session(s) still open at the end of the logs (no counters)", a.stats.unclosed));
+    if stats.unclosed > 0 {
+        notes.push(format!("{} session(s) still open at the end of the logs (no counters)", stats.unclosed));
     }
     notes
 }
 
+/// Renders a report; with a [`Joined`] source the boxes are built twice (once for the
+/// status at the top) and never all held at once.
 pub fn render(
     out: &mut dyn Write,
-    a: &Analysis,
+    a: &dyn DeletersSource,
     filters: &DeletersFilters,
     json: bool,
     opts: &RenderOptions,
 ) -> io::Result<()> {
-    if json { render_json(out, a, filters, opts) } else { render_table(out, a, opts) }
+    render_with_status(out, a, filters, json, opts).map(drop)
+}
+
+/// [`render`], returning the run's status ([`deleters_status`]) without building the boxes again.
+pub fn render_with_status(
+    out: &mut dyn Write,
+    a: &dyn DeletersSource,
+    filters: &DeletersFilters,
+    json: bool,
+    opts: &RenderOptions,
+) -> io::Result<Status> {
+    let o = overview(a);
+    if json { render_json(out, a, &o, filters, opts) } else { render_table(out, a, &o, opts) }?;
+    Ok(o.status)
 }
 
 #[derive(Serialize)]
@@ -134,8 +214,8 @@ struct Doc<'a> {
     status: Status,
     filters: FiltersDoc<'a>,
     inputs: Vec<InputDoc>,
-    users: Vec<UserDoc<'a>>,
-    joins: &'a crate::logs::join::JoinStats,
+    users: UsersDoc<'a>,
+    joins: &'a JoinStats,
     notes: Vec<String>,
 }
 
@@ -251,26 +331,50 @@ fn client_doc<'a>(b: &BoxReport, c: &'a ClientSummary) -> ClientDoc<'a> {
     }
 }
 
-fn render_json(out: &mut dyn Write, a: &Analysis, f: &DeletersFilters, opts: &RenderOptions) -> io::Result<()> {
-    let doc = Doc {
-        schema_version: DELETERS_SCHEMA_VERSION,
-        command: "deleters logs",
-        generated_at: rfc3339(opts.now),
-        status: deleters_status(a),
-        filters: FiltersDoc { users: &f.users, since: f.since.map(rfc3339), until: f.until.map(rfc3339) },
-        inputs: a.inputs.iter().map(input_doc).collect(),
-        users: a
-            .boxes
-            .iter()
-            .map(|b| UserDoc {
+/// The users, serialized as the source builds their boxes.
+struct UsersDoc<'a>(&'a dyn DeletersSource);
+
+impl Serialize for UsersDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut failed = None;
+        let _ = self.0.each_box(&mut |b| {
+            let doc = UserDoc {
                 user: &b.user,
                 status: b.status(),
                 verdicts: &b.verdicts,
                 clients: b.clients.iter().map(|c| client_doc(b, c)).collect(),
                 server_expunges: &b.server,
+            };
+            seq.serialize_element(&doc).map_err(|e| {
+                failed = Some(e);
+                io::Error::other("stop")
             })
-            .collect(),
-        joins: &a.stats,
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
+    }
+}
+
+fn render_json(
+    out: &mut dyn Write,
+    a: &dyn DeletersSource,
+    o: &Overview,
+    f: &DeletersFilters,
+    opts: &RenderOptions,
+) -> io::Result<()> {
+    let doc = Doc {
+        schema_version: DELETERS_SCHEMA_VERSION,
+        command: "deleters logs",
+        generated_at: rfc3339(opts.now),
+        status: o.status,
+        filters: FiltersDoc { users: &f.users, since: f.since.map(rfc3339), until: f.until.map(rfc3339) },
+        inputs: a.inputs().iter().map(input_doc).collect(),
+        users: UsersDoc(a),
+        joins: a.joins(),
         notes: deleters_notes(a),
     };
     write_json(out, &doc)
@@ -307,25 +411,33 @@ fn kind_label(v: &Verdict) -> String {
     s.replace('_', " ")
 }
 
-fn render_table(out: &mut dyn Write, a: &Analysis, opts: &RenderOptions) -> io::Result<()> {
-    let lines: u64 = a.inputs.iter().map(|i| i.lines).sum();
-    let relevant: u64 = a.inputs.iter().map(|i| i.relevant).sum();
-    let first = a.inputs.iter().filter_map(|i| i.first).min();
-    let last = a.inputs.iter().filter_map(|i| i.last).max();
+fn render_table(
+    out: &mut dyn Write,
+    a: &dyn DeletersSource,
+    overview: &Overview,
+    opts: &RenderOptions,
+) -> io::Result<()> {
+    let inputs = a.inputs();
+    let lines: u64 = inputs.iter().map(|i| i.lines).sum();
+    let relevant: u64 = inputs.iter().map(|i| i.relevant).sum();
+    let first = inputs.iter().filter_map(|i| i.first).min();
+    let last = inputs.iter().filter_map(|i| i.last).max();
     writeln!(
         out,
         "{}: {} user(s) in {} input(s), {lines} lines ({relevant} Dovecot), {} to {}",
-        status_word(deleters_status(a), opts),
-        a.boxes.len(),
-        a.inputs.len(),
+        status_word(overview.status, opts),
+        a.box_count(),
+        inputs.len(),
         short_time(first),
         short_time(last)
     )?;
     // With many boxes, those where nothing deletes mail are summed up in one line.
-    let quiet = |b: &BoxReport| b.verdicts.iter().all(|v| v.kind == VerdictKind::NothingWrong);
-    let hide_quiet = a.boxes.len() > QUIET_DETAIL_LIMIT;
-    let hidden = if hide_quiet { a.boxes.iter().filter(|b| quiet(b)).count() } else { 0 };
-    for b in a.boxes.iter().filter(|b| !(hide_quiet && quiet(b))) {
+    let hide_quiet = a.box_count() > QUIET_DETAIL_LIMIT;
+    let hidden = if hide_quiet { overview.quiet } else { 0 };
+    a.each_box(&mut |b| {
+        if hide_quiet && quiet(b) {
+            return Ok(());
+        }
         writeln!(out)?;
         writeln!(out, "{} {}", paint(&printable(&b.user), Color::White, opts), status_word(b.status(), opts))?;
         for v in &b.verdicts {
@@ -348,7 +460,8 @@ fn render_table(out: &mut dyn Write, a: &Analysis, opts: &RenderOptions) -> io::
         if !b.clients.is_empty() {
             clients_table(out, b, opts)?;
         }
-    }
+        Ok(())
+    })?;
     if hidden > 0 {
         writeln!(out)?;
         writeln!(out, "{hidden} other user(s): nothing deletes mail (details: --user NAME or --format json)")?;
@@ -364,20 +477,7 @@ fn render_table(out: &mut dyn Write, a: &Analysis, opts: &RenderOptions) -> io::
 }
 
 fn clients_table(out: &mut dyn Write, b: &BoxReport, opts: &RenderOptions) -> io::Result<()> {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    if opts.color {
-        t.enforce_styling();
-    }
-    match opts.width {
-        Some(w) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic).set_width(w);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
+    let mut t = super::table::new_table(opts);
     t.set_header([
         "address",
         "proto",

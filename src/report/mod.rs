@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod bounces;
 pub mod deleters;
 pub mod deleters_live;
+pub mod doctor;
 mod json;
 mod nagios;
 mod prometheus;
@@ -270,6 +271,11 @@ pub(crate) fn quota_summary(report: &UsageReport) -> String {
 /// A date as tables print it: the UTC calendar day.
 pub(crate) fn day(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "-".to_string(), |t| t.strftime("%Y-%m-%d").to_string())
+}
+
+/// `1 message`, `3 messages`.
+pub(crate) fn plural(n: u64, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 /// A timestamp as JSON carries it: RFC 3339, UTC, whole seconds.

@@ -1,4 +1,5 @@
-//! Human-readable tables (comfy-table) for `usage` and `probe`.
+//! Human-readable tables (comfy-table) for `usage` and `probe`, and the table setup every
+//! renderer shares: [`new_table`], [`wrap_only`], [`right`].
 //!
 //! Colour only highlights (status words, folder marks); the text is the same without it.
 
@@ -30,7 +31,8 @@ pub(super) fn usage(out: &mut dyn Write, outcomes: &[UsageOutcome], opts: &Rende
     }
 }
 
-fn new_table(opts: &RenderOptions) -> Table {
+/// An empty table in the house style, sized and coloured as `opts` say.
+pub(crate) fn new_table(opts: &RenderOptions) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED);
     // The caller decides about the terminal: comfy-table must not look at stdout itself.
@@ -52,7 +54,7 @@ fn new_table(opts: &RenderOptions) -> Table {
 /// With a width to fit, only the named (text) columns may wrap: a number, a date or a
 /// bar broken over two lines is unreadable. If the rest does not fit, the table is wider
 /// than asked rather than garbled.
-fn wrap_only(t: &mut Table, wrappable: &[usize]) {
+pub(crate) fn wrap_only(t: &mut Table, wrappable: &[usize]) {
     let n = t.column_count();
     for i in (0..n).filter(|i| !wrappable.contains(i)) {
         if let Some(c) = t.column_mut(i) {
@@ -83,7 +85,8 @@ fn prose(out: &mut dyn Write, text: &str, opts: &RenderOptions) -> io::Result<()
     writeln!(out, "{line}")
 }
 
-fn right(text: impl ToString) -> Cell {
+/// A right-aligned cell (sizes, counts).
+pub(crate) fn right(text: impl ToString) -> Cell {
     Cell::new(text).set_alignment(CellAlignment::Right)
 }
 

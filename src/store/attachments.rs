@@ -225,16 +225,7 @@ fn is_type(t: &str) -> bool {
 
 /// Scans a local store for attachments. Blocking file I/O: run it on the blocking pool.
 pub fn scan(kind: LocalKind, root: &Path, filter: &Filter, source: String) -> anyhow::Result<AttachmentsReport> {
-    let mut report = AttachmentsReport {
-        source,
-        account: None,
-        detail: Detail::Parts,
-        messages: Vec::new(),
-        candidates: 0,
-        not_fully_parsed: 0,
-        quota: QuotaInfo::NotReported { reason: "local store: no quota".into() },
-        notes: Vec::new(),
-    };
+    let mut report = AttachmentsReport::new(source, Detail::Parts, "local store: no quota");
     match kind {
         LocalKind::Maildir => scan_maildir(root, filter, &mut report)?,
         LocalKind::Mbox => scan_mbox(root, filter, &mut report)?,

@@ -1,5 +1,5 @@
-//! Header decoding for the attachment finder, on bytes as they are stored or sent by IMAP:
-//! header fields (unfolded), RFC 2047 encoded-words (`=?UTF-8?B?...?=`), structured
+//! Header decoding for the attachment finder and the bounce reader, on bytes as they are
+//! stored or sent by IMAP: header fields (unfolded), RFC 2047 encoded-words (`=?UTF-8?B?...?=`), structured
 //! values (`attachment; filename="a.pdf"`), RFC 2231 parameters (`filename*0*=` ...
 //! continuations, `charset'lang'%XX` values) and charsets.
 //!
@@ -150,8 +150,9 @@ fn encoded_word(input: &[u8]) -> Option<(String, usize)> {
     Some((decode_charset(&bytes, charset), 2 + data_start + data_len + 2))
 }
 
-/// Base64 that skips what is not base64 and stops at padding.
-fn base64_lenient(data: &[u8]) -> Vec<u8> {
+/// Base64 that skips what is not base64 (line breaks, junk) and stops at padding; a cut
+/// input decodes as far as it goes. Encoded-words here, report bodies in [`crate::model::bounce`].
+pub fn base64_lenient(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() / 4 * 3);
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in data {
@@ -182,10 +183,8 @@ fn q_decode(data: &[u8]) -> Vec<u8> {
     while i < data.len() {
         match data[i] {
             b'_' => out.push(b' '),
-            b'=' if let (Some(h), Some(l)) =
-                (data.get(i + 1).and_then(|&b| hex(b)), data.get(i + 2).and_then(|&b| hex(b))) =>
-            {
-                out.push(h * 16 + l);
+            b'=' if let Some(byte) = hex_escape(data, i) => {
+                out.push(byte);
                 i += 2;
             }
             b => out.push(b),
@@ -195,8 +194,11 @@ fn q_decode(data: &[u8]) -> Vec<u8> {
     out
 }
 
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+/// The byte written as two hex digits right after the escape at `data[i]` (`=E9` in
+/// quoted-printable, `%E9` in RFC 2231 values); `None` when they are not both there.
+pub fn hex_escape(data: &[u8], i: usize) -> Option<u8> {
+    let digit = |j: usize| data.get(j).and_then(|&b| (b as char).to_digit(16)).map(|d| d as u8);
+    Some(digit(i + 1)? * 16 + digit(i + 2)?)
 }
 
 /// `%XX` decoding of an RFC 2231 extended value; a `%` without two hex digits stays.
@@ -205,9 +207,9 @@ fn percent_decode(data: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < data.len() {
         if data[i] == b'%'
-            && let (Some(h), Some(l)) = (data.get(i + 1).and_then(|&b| hex(b)), data.get(i + 2).and_then(|&b| hex(b)))
+            && let Some(byte) = hex_escape(data, i)
         {
-            out.push(h * 16 + l);
+            out.push(byte);
             i += 3;
             continue;
         }

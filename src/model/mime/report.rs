@@ -1,14 +1,17 @@
 //! What `attachments` reports: each message's findings, the filters that select them,
 //! the totals against the quota, the monitoring verdict and the archive command line.
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use jiff::{Span, Timestamp, tz::TimeZone};
+use globset::GlobSet;
+use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Attachment, header};
+use crate::model::folder::glob_set;
 use crate::model::quota;
 use crate::model::status::{Status, Thresholds};
 use crate::model::usage::QuotaInfo;
+// Kept here while `commands::archive` and `commands::doctor` still import it from here.
+pub use crate::model::when::parse_cutoff;
 
 /// Where a message is, so that it can be found again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +93,7 @@ impl Default for Filter {
 pub const DEFAULT_MIN_SIZE: u64 = 5 * 1024 * 1024;
 
 impl Filter {
-    /// Compiles the globs (case-insensitive; `*` matches `/` too for folders, so
-    /// `Archives*` takes the subfolders). A bad glob is an error naming it.
+    /// Compiles the globs ([`glob_set`]); a bad one is an error naming it.
     pub fn new(
         min_size: u64,
         folders: &[String],
@@ -99,17 +101,6 @@ impl Filter {
         older_than: Option<Timestamp>,
         newer_than: Option<Timestamp>,
     ) -> Result<Filter, String> {
-        let build = |globs: &[String], what: &str| -> Result<GlobSet, String> {
-            let mut set = GlobSetBuilder::new();
-            for g in globs {
-                let glob: Glob = GlobBuilder::new(g)
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| format!("{what} \"{g}\" is not a valid pattern: {}", e.kind()))?;
-                set.add(glob);
-            }
-            set.build().map_err(|e| format!("{what} patterns: {e}"))
-        };
         if let (Some(o), Some(n)) = (older_than, newer_than)
             && n >= o
         {
@@ -117,9 +108,9 @@ impl Filter {
         }
         Ok(Filter {
             min_size,
-            folders: build(folders, "--folder")?,
+            folders: glob_set(folders, "--folder")?,
             folder_globs: folders.to_vec(),
-            types: build(types, "--type")?,
+            types: glob_set(types, "--type")?,
             type_globs: types.to_vec(),
             older_than,
             newer_than,
@@ -153,32 +144,6 @@ impl Filter {
         m.attachments.retain(|a| a.size >= self.min_size && self.keeps_type(&a.mime_type));
         (!m.attachments.is_empty()).then_some(m)
     }
-}
-
-/// A cutoff as people type it: an age (`30d`, `2w`, `6m`, `1y`, also `12h`) counted back
-/// from `now` in calendar units, or a date `YYYY-MM-DD` (midnight UTC) or RFC 3339 time.
-pub fn parse_cutoff(s: &str, now: Timestamp) -> Result<Timestamp, String> {
-    let t = s.trim();
-    let bad = || format!("\"{s}\" is neither an age (30d, 2w, 6m, 1y) nor a date (YYYY-MM-DD)");
-    if let Ok(date) = t.parse::<jiff::civil::Date>() {
-        return date.to_zoned(TimeZone::UTC).map(|z| z.timestamp()).map_err(|_| bad());
-    }
-    if let Ok(ts) = t.parse::<Timestamp>() {
-        return Ok(ts);
-    }
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    let span: Span = match unit.trim().to_ascii_lowercase().as_str() {
-        "h" => Span::new().try_hours(n),
-        "d" => Span::new().try_days(n),
-        "w" => Span::new().try_weeks(n),
-        "m" => Span::new().try_months(n),
-        "y" => Span::new().try_years(n),
-        _ => return Err(bad()),
-    }
-    .map_err(|_| format!("\"{s}\" is too far back"))?;
-    now.to_zoned(TimeZone::UTC).checked_sub(span).map(|z| z.timestamp()).map_err(|_| format!("\"{s}\" is too far back"))
 }
 
 /// How much a source can tell about structure.
@@ -234,6 +199,21 @@ pub struct Totals {
 }
 
 impl AttachmentsReport {
+    /// An empty report, before the scan: no findings, the quota not (yet) read for
+    /// `no_quota`'s reason.
+    pub fn new(source: String, detail: Detail, no_quota: &str) -> AttachmentsReport {
+        AttachmentsReport {
+            source,
+            account: None,
+            detail,
+            messages: Vec::new(),
+            candidates: 0,
+            not_fully_parsed: 0,
+            quota: QuotaInfo::NotReported { reason: no_quota.into() },
+            notes: Vec::new(),
+        }
+    }
+
     pub fn totals(&self) -> Totals {
         let attachments = self.messages.iter().map(|m| m.attachments.len() as u64).sum();
         let attachment_bytes = self.messages.iter().flat_map(|m| &m.attachments).map(|a| a.size).sum();
@@ -362,20 +342,6 @@ mod tests {
             size: atts.iter().map(|a| a.size).sum::<u64>() + 1000,
             attachments: atts,
             complete: true,
-        }
-    }
-
-    #[test]
-    fn cutoffs_parse_ages_and_dates() {
-        let now = ts("2024-03-31T12:00:00Z");
-        assert_eq!(parse_cutoff("30d", now).unwrap(), ts("2024-03-01T12:00:00Z"));
-        assert_eq!(parse_cutoff("1m", now).unwrap(), ts("2024-02-29T12:00:00Z"), "calendar months clamp");
-        assert_eq!(parse_cutoff("1y", now).unwrap(), ts("2023-03-31T12:00:00Z"));
-        assert_eq!(parse_cutoff("2w", now).unwrap(), ts("2024-03-17T12:00:00Z"));
-        assert_eq!(parse_cutoff("2023-01-15", now).unwrap(), ts("2023-01-15T00:00:00Z"));
-        assert_eq!(parse_cutoff("2023-01-15T10:00:00Z", now).unwrap(), ts("2023-01-15T10:00:00Z"));
-        for bad in ["", "d", "30", "30x", "-3d", "2023-13-01", "99999999999y"] {
-            assert!(parse_cutoff(bad, now).is_err(), "{bad}");
         }
     }
 
