@@ -763,3 +763,292 @@ fn until_quota_takes_the_oldest_first_and_presets_pick_the_folder() {
     assert_eq!(d.mailbox_status(&u.name, "Sent").messages, 0);
     assert_eq!(d.mailbox_status(&u.name, "INBOX").messages, 10 - n as u64);
 }
+
+// ---------------------------------------------------------------------------------------
+// POP3 sources (issue #5): INBOX by UIDL, dates from the headers, DELE committed by QUIT.
+// ---------------------------------------------------------------------------------------
+
+/// RFC 2822 date of a Unix time, UTC.
+fn rfc2822(unix: i64) -> String {
+    let t = jiff::Timestamp::from_second(unix).unwrap();
+    jiff::fmt::strtime::format("%a, %d %b %Y %H:%M:%S +0000", &t.to_zoned(jiff::tz::TimeZone::UTC)).unwrap()
+}
+
+/// `raw` with `Received:` fields on top, newest first (as the hops add them).
+fn received(raw: Vec<u8>, hops: &[i64]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, t) in hops.iter().enumerate() {
+        out.extend_from_slice(
+            format!("Received: from hop{i}.example.org by mx.example.org;\r\n\t{}\r\n", rfc2822(*t)).as_bytes(),
+        );
+    }
+    out.extend_from_slice(&raw);
+    out
+}
+
+/// A POP3 maildrop: what `--older-than 1y` archives (by the newest Received:, else
+/// Date:) and what it keeps. Every message ends in CRLF, as POP3 serves it.
+struct PopSeed {
+    msgs: Vec<SeedMessage>,
+    old: Vec<Vec<u8>>,
+}
+
+impl PopSeed {
+    fn new(tag: &str) -> PopSeed {
+        let s = |n: &str| format!("{tag} {n}");
+        let recent = now() - 10 * 86_400;
+        let mut old = Vec::new();
+        let mut msgs = Vec::new();
+        let mut add = |raw: Vec<u8>, is_old: bool, flags: &str| {
+            if is_old {
+                old.push(raw.clone());
+            }
+            msgs.push(SeedMessage::new("INBOX", raw).date(recent).flags(flags));
+        };
+        for i in 0..5 {
+            add(received(small(&s(&format!("old {i}")), 700 + i * 300), &[OLD + i as i64 * 86_400]), true, "S");
+        }
+        add(received(small(&s("old unread flagged"), 800), &[OLD + 10, OLD]), true, "F");
+        let mut t = tricky(&s("tricky").replace(' ', "-"));
+        t.extend_from_slice(b"\r\n");
+        add(received(t, &[OLD + 20]), true, "S");
+        // No final newline: POP3 frames it with an added CRLF that is not the message's.
+        add(received(tricky(&s("no-final-newline").replace(' ', "-")), &[OLD + 25]), true, "S");
+        add(received(big(&s("big"), 2_600_000), &[OLD + 30]), true, "S");
+        // No Received: the Date: decides.
+        add(message("Old <old@example.org>", &s("dated only"), &rfc2822(OLD + 40), 900), true, "");
+        // Sent long ago, delivered lately: the newest Received: decides, so it stays.
+        add(received(message("Late <late@example.org>", &s("late"), &rfc2822(OLD), 900), &[recent, OLD]), false, "S");
+        add(received(small(&s("new"), 900), &[recent]), false, "");
+        PopSeed { msgs, old }
+    }
+
+    fn raws(&self) -> Vec<Vec<u8>> {
+        self.msgs.iter().map(|m| m.raw.clone()).collect()
+    }
+}
+
+fn pop_source(d: &Dovecot, u: &User) -> String {
+    format!("pop3://{}@127.0.0.1:{}", u.name, d.pop3_port)
+}
+
+fn pop_user(d: &Dovecot, seed: &PopSeed) -> User {
+    let u = d.add_user(&unique_user("apop"), PASSWORD, None);
+    d.seed(&u.name, &seed.msgs);
+    u
+}
+
+#[test]
+fn pop3_archive_by_age_moves_old_mail_byte_identical() {
+    let d = Dovecot::start();
+    for format in ["mbox", "maildir"] {
+        let seed = PopSeed::new(&format!("pop-{format}"));
+        let u = pop_user(&d, &seed);
+        let sandbox = TestDir::new();
+        let dir = sandbox.join("Local Folders");
+        let src = pop_source(&d, &u);
+        let args = ["--older-than", "1y", "--format", "json", "--archive-format", format];
+
+        // A plan changes nothing.
+        let plan = run(&sandbox, &src, &dir, &[&args[..], &["--dry-run"]].concat());
+        assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+        assert_eq!(json(&plan)["folders"][0]["planned_messages"], seed.old.len() as u64, "{:#}", json(&plan));
+        assert_eq!(server_messages(&u).len(), seed.msgs.len());
+
+        let out = run(&sandbox, &src, &dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", text(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["totals"]["archived_messages"], seed.old.len() as u64, "{v:#}");
+        assert_eq!(v["totals"]["deleted_messages"], seed.old.len() as u64, "{v:#}");
+        assert_eq!(v["totals"]["archived_bytes"], seed.old.iter().map(|m| m.len() as u64).sum::<u64>());
+        let mut archived = archive_messages(&dir, &seed.raws());
+        archived.sort();
+        let mut want = seed.old.clone();
+        want.sort();
+        assert!(archived == want, "{format}: the archive must hold exactly the old messages, byte for byte");
+        let (on_server, in_archive) = assert_exactly_once(&seed.raws(), &u, &dir, format);
+        assert_eq!((on_server, in_archive), (seed.msgs.len() - seed.old.len(), seed.old.len()));
+        let kept: Vec<String> = server_messages(&u).iter().map(|m| label(m)).collect();
+        assert!(kept.iter().any(|k| k.contains(" late")) && kept.iter().any(|k| k.contains(" new")), "{kept:?}");
+        let journal = std::fs::read_to_string(dir.join(".mailsweep/journal.jsonl")).unwrap();
+        assert!(journal.contains(&format!("\"account\":\"pop3:{}@127.0.0.1\"", u.name)), "{journal}");
+        assert!(journal.contains("\"t\":\"deleted\""), "deletions journaled after QUIT: {journal}");
+
+        // Nothing more, nothing twice.
+        let again = run(&sandbox, &src, &dir, &args);
+        assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+        assert_eq!(json(&again)["totals"]["archived_messages"], 0);
+        assert_exactly_once(&seed.raws(), &u, &dir, "after the second run");
+    }
+}
+
+#[test]
+fn pop3_keep_on_server_copies_once() {
+    let d = Dovecot::start();
+    let seed = PopSeed::new("popkeep");
+    let u = pop_user(&d, &seed);
+    let sandbox = TestDir::new();
+    let dir = sandbox.join("arch");
+    let args = ["--older-than", "1y", "--format", "json", "--keep-on-server"];
+    let out = run(&sandbox, &pop_source(&d, &u), &dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(json(&out)["totals"]["archived_messages"], seed.old.len() as u64);
+    assert_eq!(json(&out)["totals"]["deleted_messages"], 0);
+    assert_eq!(server_messages(&u).len(), seed.msgs.len(), "copies only");
+    let again = run(&sandbox, &pop_source(&d, &u), &dir, &args);
+    let v = json(&again);
+    assert_eq!(
+        (v["totals"]["archived_messages"].as_u64(), v["totals"]["already_archived"].as_u64()),
+        (Some(0), Some(seed.old.len() as u64)),
+        "{v:#}"
+    );
+    assert_eq!(archive_messages(&dir, &seed.raws()).len(), seed.old.len(), "nothing written twice");
+}
+
+/// A POP3 run that fails somewhere, then a clean rerun: every message exactly once.
+fn pop_fault_trial(d: &Dovecot, name: &str, format: &str, fault: impl FnOnce(&User, &TestDir, &Path) -> Output) -> i32 {
+    let seed = PopSeed::new(name);
+    let u = pop_user(d, &seed);
+    let sandbox = TestDir::new();
+    let dir = sandbox.join("arch");
+    let code = fault(&u, &sandbox, &dir).status.code().unwrap_or(-1);
+    let args = ["--older-than", "1y", "--format", "json", "--archive-format", format];
+    let again = run(&sandbox, &pop_source(d, &u), &dir, &args);
+    assert_eq!(again.status.code(), Some(0), "{name}: rerun failed:\n{}", text(&again.stderr));
+    let (_, archived) = assert_exactly_once(&seed.raws(), &u, &dir, name);
+    assert_eq!(archived, seed.old.len(), "{name}: everything old ends in the archive");
+    let third = run(&sandbox, &pop_source(d, &u), &dir, &args);
+    assert_eq!(json(&third)["totals"]["archived_messages"], 0, "{name}");
+    assert_eq!(json(&third)["totals"]["deleted_messages"], 0, "{name}");
+    code
+}
+
+#[test]
+fn pop3_killed_at_every_stage_or_before_quit_a_rerun_ends_exactly_once() {
+    let d = Dovecot::start();
+    let mut trials = 0;
+    // `stored` = after DELE (the session dies without QUIT: nothing is deleted);
+    // `expunged` = QUIT answered, the deletion not yet journaled.
+    for stage in ["written:1", "written:4", "journaled:1", "journaled:3", "stored:1", "stored:4", "expunged:1"] {
+        for format in ["mbox", "maildir"] {
+            let name = format!("popkill-{}-{format}", stage.replace(':', "-"));
+            let code = pop_fault_trial(&d, &name, format, |u, sandbox, dir| {
+                archive_cmd(
+                    sandbox,
+                    &pop_source(&d, u),
+                    dir,
+                    &["--older-than", "1y", "--batch-size", "2", "--archive-format", format],
+                )
+                .env("MAILSWEEP_TEST_ABORT", stage)
+                .output()
+                .unwrap()
+            });
+            assert_eq!(code, -1, "{name}: the run must have been killed");
+            trials += 1;
+        }
+    }
+    // Real SIGKILLs from outside, at moments chosen by watching the journal grow.
+    for (i, lines) in [1usize, 3, 5, 8].into_iter().enumerate() {
+        let name = format!("popsigkill-{i}");
+        let code = pop_fault_trial(&d, &name, "mbox", |u, sandbox, dir| {
+            let mut child = archive_cmd(sandbox, &pop_source(&d, u), dir, &["--older-than", "1y", "--batch-size", "1"])
+                .env("MAILSWEEP_TEST_SLOW", "30")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let journal = dir.join(".mailsweep/journal.jsonl");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                let n = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
+                if n >= lines || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            // SAFETY: kill(2) on our own unreaped child.
+            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+            child.wait_with_output().unwrap()
+        });
+        eprintln!("{name}: exit {code}");
+        trials += 1;
+    }
+    eprintln!("POP3 kill trials: {trials}, each ended with every message exactly once");
+}
+
+// ---------------------------------------------------------------------------------------
+// --compress (issue #5): FOLDER.gz, one gzip member per message.
+// ---------------------------------------------------------------------------------------
+
+/// A copy of the archive with every `X.gz` decompressed (all members) to `X`, for the
+/// checks written for plain archives. Decompression is flate2's, independent of the
+/// code under test's member bookkeeping.
+fn gunzipped(dir: &Path, into: &Path) -> usize {
+    use std::io::Read;
+    let mut n = 0;
+    walk(dir, &mut |p| {
+        let rel = p.strip_prefix(dir).unwrap();
+        if rel.starts_with(".mailsweep") {
+            return;
+        }
+        let target = into.join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        if p.extension().is_some_and(|e| e == "gz") {
+            let mut all = Vec::new();
+            flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap()).read_to_end(&mut all).unwrap();
+            std::fs::write(target.with_extension(""), all).unwrap();
+            n += 1;
+        } else if std::fs::metadata(p).unwrap().len() == 0 {
+            std::fs::write(target, b"").unwrap(); // an empty parent file of the tree
+        } else {
+            panic!("an uncompressed file in a compressed archive: {}", rel.display());
+        }
+    });
+    n
+}
+
+#[test]
+fn compressed_archives_decompress_to_the_same_messages_and_resume_without_duplicates() {
+    let d = Dovecot::start();
+    let seed = Seed::standard("gz");
+    let u = user(&d, &seed, None);
+    let sandbox = TestDir::new();
+    let dir = sandbox.join("arch");
+    let src = source(&d, &u, None);
+    // Killed mid-way (after the first batch was journaled), then run again.
+    let killed = archive_cmd(&sandbox, &src, &dir, &["--older-than", "1y", "--compress", "--batch-size", "2"])
+        .env("MAILSWEEP_TEST_ABORT", "written:5")
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), None, "killed: {}", text(&killed.stderr));
+    assert!(text(&killed.stderr).contains("mail clients cannot open"), "{}", text(&killed.stderr));
+    let out = run(&sandbox, &src, &dir, &["--older-than", "1y", "--compress", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("warning: --compress"), "{}", text(&out.stderr));
+    assert!(dir.join("INBOX.gz").is_file() && !dir.join("INBOX").exists());
+    let plain = sandbox.join("plain");
+    assert!(gunzipped(&dir, &plain) >= 3);
+    let mut archived = archive_messages(&plain, &seed.raws());
+    archived.sort();
+    let mut want = seed.old_read();
+    want.sort();
+    assert!(archived == want, "decompressed archive differs from what Dovecot served");
+    assert_exactly_once(&seed.raws(), &u, &plain, "compressed, after a kill and a rerun");
+    // gzip(1) reads it too.
+    let gz = std::process::Command::new("gzip").args(["-t"]).arg(dir.join("INBOX.gz")).output().unwrap();
+    assert!(gz.status.success(), "gzip -t: {}", text(&gz.stderr));
+
+    // New old mail later: appended as new members; nothing written twice.
+    let late = small("gz late old", 800);
+    d.seed(&u.name, &[SeedMessage::new("INBOX", late.clone()).date(OLD).flags("S")]);
+    let again = run(&sandbox, &src, &dir, &["--older-than", "1y", "--compress", "--format", "json"]);
+    assert_eq!(json(&again)["totals"]["archived_messages"], 1, "{}", text(&again.stderr));
+    let plain2 = sandbox.join("plain2");
+    gunzipped(&dir, &plain2);
+    let mut all = seed.raws();
+    all.push(late);
+    assert_exactly_once(&all, &u, &plain2, "after a later run");
+    // Mixing up the modes is refused, not silently written next to it.
+    let mixed = run(&sandbox, &src, &dir, &["--older-than", "1y", "--compress", "--archive-format", "maildir"]);
+    assert_eq!(mixed.status.code(), Some(3), "{}", text(&mixed.stderr));
+}

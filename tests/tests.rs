@@ -3,6 +3,7 @@
 mod support;
 
 mod archive;
+mod archive_bench;
 mod attachments;
 mod bench;
 mod bounces;

@@ -36,7 +36,8 @@ use crate::model::archive::{
 use crate::model::mime::report::{Filter, parse_cutoff};
 use crate::model::size::{human, parse_size};
 use crate::model::status::parse_percent;
-use crate::model::{Protocol, SourceSpec, SpecialUse};
+use crate::model::{Protocol, Security, SourceSpec, SpecialUse};
+use crate::pop::archive::PopArchiveSession;
 use crate::report::archive as render;
 use crate::source::{self, Target};
 use crate::store::archive::{ArchiveDir, io_error, maildir, mboxrd};
@@ -51,6 +52,8 @@ pub(crate) struct Options {
     pub to: PathBuf,
     pub format: ArchiveFormat,
     pub split_by_year: bool,
+    /// gzip the mbox files (`FOLDER.gz`, one gzip member per message).
+    pub compress: bool,
     pub keep_on_server: bool,
     pub dry_run: bool,
     pub batch_size: usize,
@@ -60,11 +63,13 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
     render::check_format(args.format)?;
     let (config, _) = Config::load(global.config.as_deref())?;
     let opts = options(&args, Timestamp::now())?;
-    if args.compress {
-        return Err(error::usage_hint(
-            "--compress is not available yet",
-            "archive uncompressed (mail clients cannot open gzip mbox files anyway), and compress old years yourself",
-        ));
+    if opts.compress {
+        if opts.format == ArchiveFormat::Maildir {
+            return Err(error::usage("--compress works with --archive-format mbox only"));
+        }
+        eprintln!(
+            "warning: --compress writes gzip files (FOLDER.gz) that mail clients cannot open: `gzip -dc FOLDER.gz > FOLDER` gives a copy they can"
+        );
     }
     let sources: Vec<String> = args.source.iter().cloned().collect();
     let targets = source::resolve(global, &config, &sources, &args.target)?;
@@ -88,6 +93,9 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
     let outcome = match (&target.spec, creds[0].as_ref()) {
         (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Imap => {
             imap_run(target, c, &opts, &confirm, &mut report).await
+        }
+        (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Pop3 => {
+            pop_run(target, c, &opts, &confirm, &mut report).await
         }
         _ => Err(error::usage("archive works on IMAP and POP3 sources (local Maildir and mbox sources: not yet)")),
     };
@@ -175,6 +183,7 @@ pub(crate) fn options(args: &ArchiveArgs, now: Timestamp) -> Result<Options> {
         to: args.to.clone(),
         format: args.archive_format,
         split_by_year: args.split_by_year,
+        compress: args.compress,
         keep_on_server: args.keep_on_server,
         dry_run: args.dry_run,
         batch_size: args.batch_size as usize,
@@ -458,12 +467,18 @@ async fn imap_run(
 fn targets_of(dir: &mut ArchiveDir, name: &str, candidates: &[Candidate], opts: &Options) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for c in candidates {
-        let path = dir.path_for(name, opts.format, year_of(opts, c))?;
+        let path = mbox_path(dir, name, opts, c)?;
         if !out.contains(&path) {
             out.push(path);
         }
     }
     Ok(out)
+}
+
+/// The archive path of a candidate: its folder's (and year's), `.gz` when compressed.
+fn mbox_path(dir: &mut ArchiveDir, name: &str, opts: &Options, c: &Candidate) -> Result<String> {
+    let path = dir.path_for(name, opts.format, year_of(opts, c))?;
+    Ok(if opts.compress && opts.format == ArchiveFormat::Mbox { format!("{path}.gz") } else { path })
 }
 
 fn year_of(opts: &Options, c: &Candidate) -> Option<i16> {
@@ -474,8 +489,8 @@ fn year_of(opts: &Options, c: &Candidate) -> Option<i16> {
 }
 
 /// One folder being archived.
-struct FolderRun<'a> {
-    s: &'a mut ArchiveSession,
+struct FolderRun<'a, S> {
+    s: &'a mut S,
     dir: &'a mut ArchiveDir,
     account: &'a str,
     plan: &'a FolderPlan,
@@ -486,7 +501,7 @@ struct FolderRun<'a> {
     progress: &'a Progress,
 }
 
-impl FolderRun<'_> {
+impl FolderRun<'_, ArchiveSession> {
     async fn go(&mut self) -> Result<()> {
         let name = self.plan.name.clone();
         let sel = match self.s.select(&self.plan.raw, false).await? {
@@ -578,7 +593,9 @@ impl FolderRun<'_> {
         }
         Ok(())
     }
+}
 
+impl<S: MessageSource> FolderRun<'_, S> {
     fn entry(&self, uidvalidity: u32, c: &Candidate, f: &Fetched, sha256: String, file: String) -> Entry {
         Entry {
             account: self.account.to_string(),
@@ -604,8 +621,13 @@ impl FolderRun<'_> {
             return true;
         }
         self.notes.push(format!(
-            "folder \"{}\": UID {} sent {} bytes but announced RFC822.SIZE {}; it stays on the server",
-            self.plan.name, c.id, f.bytes, f.size
+            "folder \"{}\": {} {} sent {} bytes but announced {} {}; it stays on the server",
+            self.plan.name,
+            S::ID,
+            c.id,
+            f.bytes,
+            S::SIZE,
+            f.size
         ));
         self.outcome.failed += 1;
         false
@@ -641,7 +663,7 @@ impl FolderRun<'_> {
         // Group by target file (several with --split-by-year), keeping the order.
         let mut groups: BTreeMap<String, Vec<&Candidate>> = BTreeMap::new();
         for c in batch {
-            let rel = self.dir.path_for(&self.plan.name, self.opts.format, year_of(self.opts, c))?;
+            let rel = mbox_path(self.dir, &self.plan.name, self.opts, c)?;
             groups.entry(rel).or_default().push(c);
         }
         let mut done = Vec::new();
@@ -651,20 +673,28 @@ impl FolderRun<'_> {
             self.dir
                 .record(&[Record::Begin { file: rel.clone(), offset: start }])
                 .map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
-            let mut out = mboxrd::MboxAppender::open(&path).map_err(|e| io_error("open the archive", &path, &e))?;
+            let opened = if self.opts.compress {
+                mboxrd::MboxAppender::open_compressed(&path)
+            } else {
+                mboxrd::MboxAppender::open(&path)
+            };
+            let mut out = opened.map_err(|e| io_error("open the archive", &path, &e))?;
             let mut entries: Vec<Entry> = Vec::new();
             let mut reused: Vec<Entry> = Vec::new();
             for c in msgs {
-                let uid: u32 = c.id.parse().context("a UID that is not a number")?;
                 let from = out.end();
                 out.begin_message(c.received).map_err(|e| io_error("write", &path, &e))?;
-                let fetched =
-                    self.s.fetch(uid, &mut |chunk| out.write(chunk).map_err(|e| io_error("write", &path, &e))).await?;
+                let fetched = self
+                    .s
+                    .fetch_message(c, &mut |chunk| out.write(chunk).map_err(|e| io_error("write", &path, &e)))
+                    .await?;
                 let Some(f) = fetched else {
                     out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
                     self.notes.push(format!(
-                        "folder \"{}\": UID {uid} was removed by another client meanwhile",
-                        self.plan.name
+                        "folder \"{}\": {} {} was removed by another client meanwhile",
+                        self.plan.name,
+                        S::ID,
+                        c.id
                     ));
                     continue;
                 };
@@ -679,7 +709,7 @@ impl FolderRun<'_> {
                     continue;
                 }
                 let mut e = self.entry(uidvalidity, c, &f, w.sha256.clone(), rel.clone());
-                (e.offset, e.stored, e.added_newline) = (w.offset, w.stored, w.added_newline);
+                (e.offset, e.stored, e.added_newline, e.member) = (w.offset, w.stored, w.added_newline, w.member);
                 entries.push(e);
                 self.faults.at("written");
             }
@@ -687,7 +717,7 @@ impl FolderRun<'_> {
             // Read everything back before it may leave the server.
             let mut verified = Vec::new();
             for e in entries {
-                match mboxrd::read_back(&path, e.offset, e.stored, e.added_newline) {
+                match mboxrd::read_back_at(&path, e.member, e.offset, e.stored, e.added_newline) {
                     Ok((sha, size)) if sha == e.sha256 && size == e.size => verified.push(e),
                     Ok(_) => self.unverified(&e, "its bytes differ"),
                     Err(err) => self.unverified(&e, &crate::store::io_reason(&err)),
@@ -708,8 +738,11 @@ impl FolderRun<'_> {
 
     fn unverified(&mut self, e: &Entry, why: &str) {
         self.notes.push(format!(
-            "folder \"{}\": the copy of UID {} in \"{}\" does not read back identical ({why}); it stays on the server",
-            self.plan.name, e.id, e.file
+            "folder \"{}\": the copy of {} {} in \"{}\" does not read back identical ({why}); it stays on the server",
+            self.plan.name,
+            S::ID,
+            e.id,
+            e.file
         ));
         self.outcome.failed += 1;
     }
@@ -724,7 +757,6 @@ impl FolderRun<'_> {
         let mut targets: BTreeMap<String, maildir::MaildirTarget> = BTreeMap::new();
         let mut entries = Vec::new();
         for c in batch {
-            let uid: u32 = c.id.parse().context("a UID that is not a number")?;
             let rel = self.dir.path_for(&self.plan.name, self.opts.format, year_of(self.opts, c))?;
             let root = self.dir.root().to_path_buf();
             if !targets.contains_key(&rel) {
@@ -737,12 +769,16 @@ impl FolderRun<'_> {
             let mut w = target.begin(&key).map_err(|e| io_error("write into", &root.join(&rel), &e))?;
             let fetched = self
                 .s
-                .fetch(uid, &mut |chunk| w.write(chunk).map_err(|e| io_error("write into", &root.join(&rel), &e)))
+                .fetch_message(c, &mut |chunk| w.write(chunk).map_err(|e| io_error("write into", &root.join(&rel), &e)))
                 .await?;
             let Some(f) = fetched else {
                 let _ = w.discard();
-                self.notes
-                    .push(format!("folder \"{}\": UID {uid} was removed by another client meanwhile", self.plan.name));
+                self.notes.push(format!(
+                    "folder \"{}\": {} {} was removed by another client meanwhile",
+                    self.plan.name,
+                    S::ID,
+                    c.id
+                ));
                 continue;
             };
             if !self.size_matches(c, &f) {
@@ -793,6 +829,206 @@ impl FolderRun<'_> {
     }
 }
 
+/// Where a run's messages come from: the selected IMAP folder or the POP3 maildrop.
+/// The writers above only stream from it; removal stays protocol-specific.
+pub(crate) trait MessageSource {
+    /// What the source calls a message's id in notes.
+    const ID: &'static str;
+    /// What the source calls the size it announces.
+    const SIZE: &'static str;
+    /// Streams the message into `sink`; `None` when it is no longer there.
+    async fn fetch_message(
+        &mut self,
+        c: &Candidate,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<Fetched>>;
+}
+
+impl MessageSource for ArchiveSession {
+    const ID: &'static str = "UID";
+    const SIZE: &'static str = "RFC822.SIZE";
+
+    async fn fetch_message(
+        &mut self,
+        c: &Candidate,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<Fetched>> {
+        let uid: u32 = c.id.parse().context("a UID that is not a number")?;
+        ArchiveSession::fetch(self, uid, sink).await
+    }
+}
+
+impl MessageSource for PopArchiveSession {
+    const ID: &'static str = "UIDL";
+    const SIZE: &'static str = "LIST size";
+
+    async fn fetch_message(
+        &mut self,
+        c: &Candidate,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<Fetched>> {
+        let got = self.retr(&c.id, sink).await.with_context(|| format!("cannot retrieve message UIDL {}", c.id))?;
+        // POP3 has no flags; the date is the one the plan read from the headers.
+        Ok(got.map(|r| Fetched { size: r.size, received: None, flags: Default::default(), bytes: r.bytes }))
+    }
+}
+
+/// The folder a POP3 maildrop is archived as (and journaled under, with UIDVALIDITY 0:
+/// POP3 messages are keyed by UIDL alone).
+const POP_FOLDER: &str = "INBOX";
+
+/// `archive` of a POP3 maildrop: the same writers and order as IMAP (write, flush, read
+/// back, journal), then `DELE` of exactly the verified messages, committed by `QUIT`.
+/// Deletions are journaled only once `QUIT` was answered `+OK`; a rerun after anything
+/// else finds the copies by UIDL (never writing them twice) and deletes them then.
+/// Returns `None` when the user declined.
+async fn pop_run(
+    target: &Target,
+    creds: &crate::secret::Credentials,
+    opts: &Options,
+    confirm: &Confirm,
+    report: &mut ArchiveReport,
+) -> Result<Option<()>> {
+    let SourceSpec::Server(spec) = &target.spec else { unreachable!("POP3 target") };
+    if opts.criteria.attachments_over.is_some() {
+        return Err(error::usage_hint(
+            "--with-attachments-over needs IMAP: over POP3 every message would have to be downloaded to see its attachments",
+            "archive by --older-than or --larger-than, or use the account's IMAP address",
+        ));
+    }
+    if matches!(opts.preset, Some(Preset::Sent | Preset::Trash)) {
+        return Err(error::usage("POP3 shows only INBOX: --preset sent and trash need IMAP"));
+    }
+    if opts.until_quota.is_some() {
+        return Err(error::failure_hint(
+            "--until-quota: POP3 has no quota command",
+            "select by --older-than or --larger-than instead",
+        ));
+    }
+    if !opts.folders.keeps_folder(POP_FOLDER) {
+        return Err(error::usage("POP3 shows only INBOX, and --folder leaves it out"));
+    }
+    let account = account_key(target);
+    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    report.notes.append(&mut dir.notes);
+    report.notes.push("POP3 has no flags: unread and flagged messages are archived too, and no flags are kept".into());
+    let mut criteria = opts.criteria.clone();
+    (criteria.include_unread, criteria.include_flagged) = (true, true);
+    let mut s =
+        PopArchiveSession::open(spec, &target.net, creds, spec.security == Security::Plain, &target.spec.to_string())
+            .await?;
+
+    let mut outcome = FolderOutcome { folder: POP_FOLDER.to_string(), ..FolderOutcome::default() };
+    let known = |uidl: &str| dir.state.archived(&account, POP_FOLDER, 0, uidl).is_some();
+    if opts.keep_on_server {
+        outcome.already_archived = s.listed().iter().filter(|l| known(&l.uidl)).count() as u64;
+    }
+    let candidates = s.candidates(&criteria, known).await.context("cannot read the headers of INBOX")?;
+    let pending = if opts.keep_on_server { Vec::new() } else { dir.state.pending_deletions(&account, POP_FOLDER, 0) };
+    outcome.planned_messages = candidates.len() as u64;
+    outcome.planned_bytes = candidates.iter().map(|c| c.size).sum();
+    outcome.targets = targets_of(&mut dir, POP_FOLDER, &candidates, opts)?;
+    report.folders.push(outcome);
+    let plan = FolderPlan { raw: POP_FOLDER.to_string(), name: POP_FOLDER.to_string(), uidvalidity: 0, candidates };
+    // Nothing is marked for deletion yet: a failed QUIT here loses nothing.
+    if opts.dry_run || (plan.candidates.is_empty() && pending.is_empty()) {
+        let _ = s.commit().await;
+        return Ok(Some(()));
+    }
+    if !confirm.ask(report)? {
+        let _ = s.commit().await;
+        eprintln!("nothing was changed");
+        return Ok(None);
+    }
+
+    let mut faults = Faults::from_env();
+    let progress = Progress::new();
+    let delete = !opts.keep_on_server;
+    let mut marked: Vec<String> = Vec::new();
+    let mut resumed = 0u64;
+    if delete {
+        // Verified by an interrupted run, or its QUIT failed: read back once more, then
+        // mark. A UIDL the server no longer lists was removed already (our QUIT went
+        // through before the journal said so, or another client deleted it).
+        let (mut good, mut gone) = (Vec::new(), Vec::new());
+        for e in pending {
+            if !s.holds(&e.id) {
+                gone.push(e.id.clone());
+                continue;
+            }
+            match verify_entry(&dir, &e) {
+                Ok(()) => good.push(e.id.clone()),
+                Err(why) => {
+                    report.notes.push(format!(
+                        "folder \"INBOX\": the archived copy of UIDL {} no longer reads back identical ({why}); it stays on the server",
+                        e.id
+                    ));
+                    let lost =
+                        Record::Lost { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, id: e.id };
+                    dir.record(&[lost]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+                }
+            }
+        }
+        if !gone.is_empty() {
+            let record =
+                Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: gone };
+            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+        }
+        if !good.is_empty() {
+            s.dele(&good).await?;
+            faults.at("stored");
+            resumed = good.len() as u64;
+            marked.extend(good);
+        }
+    }
+    let mut elsewhere = HashMap::new();
+    let total = plan.candidates.len() as u64;
+    let mut done = 0u64;
+    for batch in plan.candidates.chunks(opts.batch_size) {
+        let mut run = FolderRun {
+            s: &mut s,
+            dir: &mut dir,
+            account: &account,
+            plan: &plan,
+            opts,
+            outcome: &mut report.folders[0],
+            notes: &mut report.notes,
+            faults: &mut faults,
+            progress: &progress,
+        };
+        let archived = match opts.format {
+            ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
+            ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
+        }
+        .context("folder \"INBOX\"")?;
+        done += batch.len() as u64;
+        progress.show(POP_FOLDER, done, total, report.folders[0].archived_bytes);
+        if delete && !archived.is_empty() {
+            s.dele(&archived).await?;
+            faults.at("stored");
+            marked.extend(archived);
+        }
+    }
+    progress.end();
+    if marked.is_empty() {
+        let _ = s.commit().await;
+        return Ok(Some(()));
+    }
+    s.commit().await.map_err(|e| {
+        error::failure_hint(
+            format!("{}: the server did not confirm QUIT, so the archived messages may all still be on it", error::one_line(&e)),
+            "run the same command again: it finds the copies in the archive and deletes them without writing them twice",
+        )
+    })?;
+    faults.at("expunged");
+    let record =
+        Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: marked.clone() };
+    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+    report.folders[0].resumed_deletions += resumed;
+    report.folders[0].deleted_messages += marked.len() as u64 - resumed;
+    Ok(Some(()))
+}
+
 /// Reads an archived copy back and compares it with its journal entry.
 pub(crate) fn verify_entry(dir: &ArchiveDir, e: &Entry) -> std::result::Result<(), String> {
     let path = dir.abs(&e.file).map_err(|e| e.to_string())?;
@@ -800,7 +1036,7 @@ pub(crate) fn verify_entry(dir: &ArchiveDir, e: &Entry) -> std::result::Result<(
         return Err("not a file".into());
     } else if e.stored > 0 {
         // mbox entries always store at least a newline; Maildir entries store 0.
-        mboxrd::read_back(&path, e.offset, e.stored, e.added_newline)
+        mboxrd::read_back_at(&path, e.member, e.offset, e.stored, e.added_newline)
     } else {
         match maildir::read_back(&path) {
             Ok(r) => Ok(r),

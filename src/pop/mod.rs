@@ -34,6 +34,7 @@
 //!
 //! Deletions take effect only when `QUIT` is answered `+OK`: see [`Pop3Client::quit`].
 
+pub mod archive;
 pub mod attachments;
 pub mod auth;
 pub mod bounces;

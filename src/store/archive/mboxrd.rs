@@ -14,15 +14,28 @@
 //!
 //! The sender field of the `From ` line marks our own messages: after a crash, a torn
 //! tail is cut only when every message in it is ours ([`repair_tail`]).
+//!
+//! `--compress` ([`MboxAppender::open_compressed`]) writes `FOLDER.gz`: every message,
+//! with its `From ` line and separator, is one gzip member of its own, so the file is a
+//! plain multi-member gzip (`gzip -dc` gives the mbox) and a message that must be dropped
+//! (vanished, already archived, torn by a crash) is cut off at its member's start, exactly
+//! like an uncompressed append. The journal records the member's file offset
+//! (`Entry::member`); `offset` then counts inside the member's uncompressed data.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
 use jiff::Timestamp;
 
 use super::digest::Sha256;
+
+/// The first bytes of every gzip member (RFC 1952).
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
 /// Start of every `From ` line we write.
 pub const FROM_MARK: &[u8] = b"From mailsweep@localhost ";
@@ -108,6 +121,8 @@ pub struct Written {
     pub added_newline: bool,
     pub sha256: String,
     pub size: u64,
+    /// Compressed: the file offset of the message's gzip member (`offset` counts inside it).
+    pub member: Option<u64>,
 }
 
 struct Current {
@@ -127,6 +142,11 @@ pub struct MboxAppender {
     buf: Vec<u8>,
     current: Option<Current>,
     created: bool,
+    /// Compressed output: the member being written (one per message).
+    gz: Option<GzEncoder<Vec<u8>>>,
+    compress: bool,
+    /// Uncompressed bytes in the current member.
+    member_in: u64,
 }
 
 /// Opens (creating, 0600) a file for read and write without following a symlink at its
@@ -151,7 +171,13 @@ impl MboxAppender {
     pub fn open(path: &Path) -> io::Result<MboxAppender> {
         let (mut file, created) = open_private(path)?;
         let len = file.seek(SeekFrom::End(0))?;
-        let mut a = MboxAppender { path: path.to_path_buf(), file, pos: len, buf: Vec::new(), current: None, created };
+        if starts_with_gzip(&mut file, len)? {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is gzip-compressed (written with --compress): pass --compress to add to it",
+            ));
+        }
+        let mut a = MboxAppender::new(path, file, len, created, false);
         if len > 0 {
             let mut tail = [0u8; 2];
             let n = tail.len().min(len as usize);
@@ -171,6 +197,31 @@ impl MboxAppender {
         Ok(a)
     }
 
+    /// Opens a compressed mbox (`FOLDER.gz`) at its end; each message becomes a gzip
+    /// member. Refuses a file that is not gzip (an uncompressed mbox of another folder).
+    pub fn open_compressed(path: &Path) -> io::Result<MboxAppender> {
+        let (mut file, created) = open_private(path)?;
+        let len = file.seek(SeekFrom::End(0))?;
+        if len > 0 && !starts_with_gzip(&mut file, len)? {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "it exists and is not gzip-compressed"));
+        }
+        Ok(MboxAppender::new(path, file, len, created, true))
+    }
+
+    fn new(path: &Path, file: File, len: u64, created: bool, compress: bool) -> MboxAppender {
+        MboxAppender {
+            path: path.to_path_buf(),
+            file,
+            pos: len,
+            buf: Vec::new(),
+            current: None,
+            created,
+            gz: None,
+            compress,
+            member_in: 0,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -181,6 +232,17 @@ impl MboxAppender {
     }
 
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Some(gz) = self.gz.as_mut() {
+            gz.write_all(bytes)?;
+            self.member_in += bytes.len() as u64;
+            // Compressed bytes move to the file as they come: memory stays flat.
+            if gz.get_ref().len() >= 256 * 1024 {
+                self.file.write_all(gz.get_ref())?;
+                self.pos += gz.get_ref().len() as u64;
+                gz.get_mut().clear();
+            }
+            return Ok(());
+        }
         self.buf.extend_from_slice(bytes);
         if self.buf.len() >= 256 * 1024 { self.flush_buf() } else { Ok(()) }
     }
@@ -194,11 +256,17 @@ impl MboxAppender {
 
     pub fn begin_message(&mut self, received: Option<Timestamp>) -> io::Result<()> {
         let from_offset = self.end();
+        if self.compress {
+            self.flush_buf()?;
+            self.gz = Some(GzEncoder::new(Vec::new(), Compression::default()));
+            self.member_in = 0;
+        }
         let line = from_line(received);
         self.put(&line)?;
+        let offset = if self.compress { self.member_in } else { self.end() };
         self.current = Some(Current {
             from_offset,
-            offset: self.end(),
+            offset,
             quoting: Quoting::quote(),
             digest: Sha256::new(),
             stored: 0,
@@ -231,8 +299,16 @@ impl MboxAppender {
         c.stored += out.len() as u64;
         out.push(b'\n');
         self.put(&out)?;
+        let member = match self.gz.take() {
+            Some(gz) => {
+                let rest = gz.finish()?;
+                self.buf.extend_from_slice(&rest);
+                Some(c.from_offset)
+            }
+            None => None,
+        };
         let size = c.digest.len();
-        Ok(Written { offset: c.offset, stored: c.stored, added_newline, sha256: c.digest.hex(), size })
+        Ok(Written { offset: c.offset, stored: c.stored, added_newline, sha256: c.digest.hex(), size, member })
     }
 
     /// Drops the message being written (it is already in the archive).
@@ -243,6 +319,8 @@ impl MboxAppender {
 
     /// Cuts the file back to `len` (all buffered bytes after it are dropped).
     pub fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.gz = None;
+        self.current = None;
         self.flush_buf()?;
         self.file.set_len(len)?;
         self.file.seek(SeekFrom::Start(len))?;
@@ -274,6 +352,43 @@ pub fn read_back(path: &Path, offset: u64, stored: u64, added_newline: bool) -> 
     }
     file.seek(SeekFrom::Start(offset))?;
     digest_unquoted(BufReader::with_capacity(256 * 1024, file).take(stored), stored, added_newline)
+}
+
+/// [`read_back`] for an entry of a compressed mbox when `member` is set: the member is
+/// decompressed from its start, `offset` bytes skipped, `stored` bytes digested.
+pub fn read_back_at(
+    path: &Path,
+    member: Option<u64>,
+    offset: u64,
+    stored: u64,
+    added_newline: bool,
+) -> io::Result<(String, u64)> {
+    let Some(member) = member else { return read_back(path, offset, stored, added_newline) };
+    let mut file = File::open(path)?;
+    if member >= file.metadata()?.len() {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive file is shorter than recorded"));
+    }
+    file.seek(SeekFrom::Start(member))?;
+    // GzDecoder reads exactly one member.
+    let mut data = GzDecoder::new(BufReader::with_capacity(256 * 1024, file));
+    let skipped = io::copy(&mut (&mut data).take(offset), &mut io::sink())?;
+    if skipped != offset {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the compressed message is shorter than recorded"));
+    }
+    digest_unquoted(data.take(stored), stored, added_newline)
+}
+
+/// Whether a file of `len` bytes begins with a gzip member (the position is kept).
+fn starts_with_gzip(file: &mut File, len: u64) -> io::Result<bool> {
+    if len < 2 {
+        return Ok(false);
+    }
+    let here = file.stream_position()?;
+    let mut head = [0u8; 2];
+    file.seek(SeekFrom::Start(0))?;
+    file.read_exact(&mut head)?;
+    file.seek(SeekFrom::Start(here))?;
+    Ok(head == GZIP_MAGIC)
 }
 
 /// Digest of a quoted stream of `stored` bytes, unquoted, minus an added final newline.
@@ -348,6 +463,22 @@ pub fn repair_tail(path: &Path, offset: u64) -> io::Result<Repair> {
     }
     if len < offset {
         return Ok(Repair::Shorter);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut head = [0u8; 2];
+    let n = (&file).take(2).read(&mut head)?;
+    if n > 0 && head[..n] == GZIP_MAGIC[..n] {
+        // A compressed append: ours when the member decodes to our From line; a member
+        // torn inside its header or data cannot be anyone else's in a `.gz` we write.
+        file.seek(SeekFrom::Start(offset))?;
+        let mut first = vec![0u8; FROM_MARK.len()];
+        let decoded = GzDecoder::new((&file).take(len - offset)).read_exact(&mut first);
+        if decoded.is_ok() && first != FROM_MARK {
+            return Ok(Repair::Foreign);
+        }
+        file.set_len(offset)?;
+        file.sync_all()?;
+        return Ok(Repair::Cut(len - offset));
     }
     file.seek(SeekFrom::Start(offset))?;
     let reader = crate::store::mbox::MboxReader::new(BufReader::new((&file).take(len - offset)));
@@ -451,6 +582,54 @@ mod tests {
         let text = std::fs::read(dir.path().join("box")).unwrap();
         assert!(text.windows(27).any(|w| w == b"body\n\nFrom mailsweep@localh"));
         assert_eq!(read_back(&dir.path().join("box"), w[0].offset, w[0].stored, false).unwrap().1, 19);
+    }
+
+    #[test]
+    fn compressed_messages_are_members_that_read_back_and_cut_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("box.gz");
+        let msgs: [&[u8]; 3] =
+            [b"Subject: a\r\n\r\nFrom me\r\n", b"Subject: b\r\n\r\nno newline", b"Subject: c\n\nz\n"];
+        let mut a = MboxAppender::open_compressed(&path).unwrap();
+        let mut w = Vec::new();
+        for m in &msgs[..2] {
+            a.begin_message(None).unwrap();
+            for c in m.chunks(3) {
+                a.write(c).unwrap();
+            }
+            w.push(a.end_message().unwrap());
+        }
+        // A dropped message leaves no trace.
+        let before = a.end();
+        a.begin_message(None).unwrap();
+        a.write(b"Subject: dropped\r\n").unwrap();
+        a.truncate(before).unwrap();
+        a.sync().unwrap();
+        drop(a);
+        let mut a = MboxAppender::open_compressed(&path).unwrap();
+        a.begin_message(None).unwrap();
+        a.write(msgs[2]).unwrap();
+        w.push(a.end_message().unwrap());
+        a.sync().unwrap();
+        for (m, w) in msgs.iter().zip(&w) {
+            assert!(w.member.is_some());
+            let got = read_back_at(&path, w.member, w.offset, w.stored, w.added_newline).unwrap();
+            assert_eq!(got, (super::super::digest::sha256_hex(m), m.len() as u64));
+        }
+        // The whole file is one mbox to gzip -dc (multi-member).
+        let mut all = Vec::new();
+        flate2::read::MultiGzDecoder::new(File::open(&path).unwrap()).read_to_end(&mut all).unwrap();
+        let entries: Vec<_> =
+            crate::store::mbox::MboxReader::new(BufReader::new(&all[..])).map(Result::unwrap).collect();
+        assert_eq!(entries.len(), 3);
+        // A torn member after a committed end is cut; a plain mbox is refused.
+        let committed = std::fs::metadata(&path).unwrap().len();
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&[0x1f, 0x8b, 8, 0, 0]).unwrap();
+        assert_eq!(repair_tail(&path, committed).unwrap(), Repair::Cut(5));
+        assert!(MboxAppender::open(&path).is_err(), "a plain append to a gzip file");
+        std::fs::write(dir.path().join("plain"), b"From x\n\n").unwrap();
+        assert!(MboxAppender::open_compressed(&dir.path().join("plain")).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! ```text
 //! DIR/                      0700 when created by mailsweep
 //!   Sent, Archives.sbd/2021 mbox files (0600), or Maildir++ folders (.Sent/cur/...)
+//!   Sent.gz, ...            with --compress: gzip, one member per message (see [`mboxrd`])
 //!   .mailsweep/             0700: never a folder (folder paths never start with '.')
 //!     lock                  held (flock) for the whole run: one run per archive
 //!     journal.jsonl         the journal
