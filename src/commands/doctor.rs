@@ -30,8 +30,7 @@ use crate::model::bounce::{BouncesReport, Scope};
 use crate::model::doctor::{self, Check, Checkup, Context, Finding, Label, Lang, Reason, Role};
 use crate::model::mime::report::{AttachmentsReport, Filter, shell_quote};
 use crate::model::size::parse_size;
-use crate::model::status::parse_percent;
-use crate::model::{Protocol, Security, SourceSpec, SpecialUse, Thresholds, UsageReport};
+use crate::model::{Protocol, Security, SourceSpec, SpecialUse, UsageReport};
 use crate::report::doctor as render;
 use crate::secret::Credentials;
 use crate::source::{self, Target};
@@ -43,7 +42,7 @@ const USAGE_CONNECTIONS: usize = 2;
 
 pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
     let (config, _) = Config::load(global.config.as_deref())?;
-    let thresholds = thresholds(&args, &config)?;
+    let thresholds = super::quota_thresholds(&args.warn, &args.crit, &config)?;
     let lang = args.lang.unwrap_or_else(|| {
         let var = |n: &str| std::env::var(n).ok();
         Lang::from_locale(var("LC_ALL").as_deref(), var("LC_MESSAGES").as_deref(), var("LANG").as_deref())
@@ -110,20 +109,6 @@ pub async fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
     let opts = super::render_options(global.color, thresholds);
     super::emit(|out| Ok(render::render(out, &checkup, args.format, lang, &opts)?))?;
     Ok(ExitCode::from(checkup.worst().status()))
-}
-
-/// The quota thresholds: the options, else the config's defaults, else 80/95 (as `usage`).
-fn thresholds(args: &DoctorArgs, config: &Config) -> Result<Thresholds> {
-    let d = Thresholds::default();
-    let pick = |arg: &Option<String>, cfg: Option<f64>, default: f64| -> Result<f64> {
-        match arg {
-            Some(s) => parse_percent(s).map_err(error::usage),
-            None => Ok(cfg.unwrap_or(default)),
-        }
-    };
-    let warn = pick(&args.warn, config.defaults.warn, d.warn)?;
-    let crit = pick(&args.crit, config.defaults.crit, d.crit)?;
-    Thresholds::new(warn, crit).map_err(error::usage)
 }
 
 /// `--pop3 URL` as a target with the source's login settings (not its accounts).
@@ -419,7 +404,10 @@ mod tests {
     #[test]
     fn thresholds_and_formats_are_checked_as_usage_errors() {
         let (_, a) = args(&["maildir:/x", "--warn", "90", "--crit", "85"]);
-        assert_eq!(error::exit_code(&thresholds(&a, &Config::default()).unwrap_err()), ExitCode::Unknown);
+        assert_eq!(
+            error::exit_code(&super::super::quota_thresholds(&a.warn, &a.crit, &Config::default()).unwrap_err()),
+            ExitCode::Unknown
+        );
         let (_, a) = args(&["maildir:/x", "--format", "markdown", "--lang", "fr"]);
         assert_eq!((a.format, a.lang), (render::DoctorFormat::Markdown, Some(Lang::Fr)));
         assert!(crate::cli::Cli::try_parse_from(["mailsweep", "doctor", "--format", "nagios"]).is_err());

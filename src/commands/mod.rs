@@ -87,3 +87,22 @@ fn one_target<'a>(targets: &'a [Target], command: &str) -> Result<&'a Target> {
 fn cutoff(value: &str, option: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp> {
     parse_cutoff(value, now).map_err(|e| error::usage(format!("{option}: {e}")))
 }
+
+/// Quota thresholds: `--warn`/`--crit`, else the config's defaults, else 80/95; a bad
+/// value is a usage error.
+fn quota_thresholds(
+    warn: &Option<String>,
+    crit: &Option<String>,
+    config: &crate::config::Config,
+) -> Result<Thresholds> {
+    let d = Thresholds::default();
+    let pick = |arg: &Option<String>, cfg: Option<f64>, default: f64| -> Result<f64> {
+        match arg {
+            Some(s) => crate::model::status::parse_percent(s).map_err(crate::error::usage),
+            None => Ok(cfg.unwrap_or(default)),
+        }
+    };
+    let warn = pick(warn, config.defaults.warn, d.warn)?;
+    let crit = pick(crit, config.defaults.crit, d.crit)?;
+    Thresholds::new(warn, crit).map_err(crate::error::usage)
+}

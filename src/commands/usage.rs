@@ -7,8 +7,7 @@ use crate::cli::{GlobalArgs, SizeMethodArg, UsageArgs};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::imap;
-use crate::model::status::parse_percent;
-use crate::model::{SourceSpec, Thresholds, UsageReport};
+use crate::model::{SourceSpec, UsageReport};
 use crate::report::{self, Format, UsageOutcome};
 use crate::secret::Credentials;
 use crate::source::{self, Target};
@@ -21,7 +20,7 @@ const DEFAULT_CONNECTIONS: usize = 4;
 
 pub async fn run(global: &GlobalArgs, args: UsageArgs) -> Result<ExitCode> {
     let (config, _) = Config::load(global.config.as_deref())?;
-    let thresholds = thresholds(&args, &config)?;
+    let thresholds = super::quota_thresholds(&args.warn, &args.crit, &config)?;
     let targets = source::resolve(global, &config, &args.sources, &args.target)?;
     let creds = source::credentials(&targets)?;
     let jobs = args.target.jobs.map(usize::from).or(config.defaults.jobs).unwrap_or(DEFAULT_JOBS).max(1);
@@ -81,19 +80,6 @@ pub async fn run(global: &GlobalArgs, args: UsageArgs) -> Result<ExitCode> {
         code = code.max(error::exit_code(&e));
     }
     Ok(code)
-}
-
-fn thresholds(args: &UsageArgs, config: &Config) -> Result<Thresholds> {
-    let d = Thresholds::default();
-    let pick = |arg: &Option<String>, cfg: Option<f64>, default: f64| -> Result<f64> {
-        match arg {
-            Some(s) => parse_percent(s).map_err(error::usage),
-            None => Ok(cfg.unwrap_or(default)),
-        }
-    };
-    let warn = pick(&args.warn, config.defaults.warn, d.warn)?;
-    let crit = pick(&args.crit, config.defaults.crit, d.crit)?;
-    Thresholds::new(warn, crit).map_err(error::usage)
 }
 
 /// Measures one target by whatever its source is.
