@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -70,37 +70,7 @@ fn causes(v: &Value) -> Vec<String> {
 
 /// Runs Debian's fetchmail once against the POP3 port (`keep` or `no keep`).
 fn fetchmail(d: &Dovecot, u: &User, keep: bool) {
-    let t = TestDir::new();
-    let rc = t.join("fetchmailrc");
-    std::fs::write(
-        &rc,
-        format!(
-            "set no syslog\npoll 127.0.0.1 protocol pop3 port {} auth password\n  user \"{}\" password \"{PASSWORD}\" is root here\n  {} fetchall sslproto '' mda \"cat > /dev/null\"\n",
-            d.pop3_port,
-            u.name,
-            if keep { "keep" } else { "no keep" }
-        ),
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(&rc).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
-    std::fs::set_permissions(&rc, perms).unwrap();
-    let mut child = Command::new("fetchmail")
-        .args(["-f", rc.to_str().unwrap(), "--nodetach", "--pidfile"])
-        .arg(t.join("fetchmail.pid"))
-        .env("HOME", t.path())
-        .env("FETCHMAILHOME", t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fetchmail is installed");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "fetchmail hangs");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "fetchmail failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+    crate::support::fetchmail::run_once(d.pop3_port, &u.name, PASSWORD, keep);
 }
 
 fn imap_login(d: &Dovecot, u: &User) -> ImapClient<std::net::TcpStream> {

@@ -2,7 +2,7 @@
 //! fetchmail (`no keep`) against Dovecot whose log must name the deleting client.
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -183,42 +183,9 @@ fn fetchmail_no_keep_against_dovecot_is_a_deleting_client() {
         .collect();
     dovecot.seed(&user.name, &msgs);
 
-    let t = TestDir::new();
-    let rc = t.join("fetchmailrc");
     let [_, _, pop3, _] = dovecot.ports();
-    std::fs::write(
-        &rc,
-        format!(
-            "set no syslog\npoll 127.0.0.1 protocol pop3 port {pop3} auth password\n  user \"{}\" password \"fm-secret\" is root here\n  no keep fetchall sslproto '' mda \"cat > /dev/null\"\n",
-            user.name
-        ),
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(&rc).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
-    std::fs::set_permissions(&rc, perms).unwrap();
-    let mut child = Command::new("fetchmail")
-        .args(["-f", rc.to_str().unwrap(), "--nodetach", "--pidfile"])
-        .arg(t.join("fetchmail.pid"))
-        .env("HOME", t.path())
-        .env("FETCHMAILHOME", t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("fetchmail is installed");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "fetchmail hangs");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.code() == Some(0),
-        "fetchmail failed: {:?}\n{}\n{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    crate::support::fetchmail::run_once(pop3, &user.name, "fm-secret", false);
+    let t = TestDir::new();
     dovecot.wait_for_log(&format!("pop3({})", user.name), Duration::from_secs(10));
     dovecot.wait_for_log("Logged out", Duration::from_secs(10));
 

@@ -14,6 +14,7 @@ pub mod certs;
 pub mod corpus;
 pub mod dovecot;
 pub mod fake_server;
+pub mod fetchmail;
 pub mod latency;
 pub mod mutf7;
 pub mod proxy;
