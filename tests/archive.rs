@@ -328,6 +328,24 @@ print(json.dumps(out))
     assert_eq!(py_sizes, want_sizes, "python's mailbox sees the same messages");
     eprintln!("python mailbox: {} messages, {} bytes", sizes.len(), sizes.iter().sum::<u64>());
 
+    // mail-parser reads every archived message as the one Dovecot served (same Message-ID
+    // and subject).
+    let parser = mail_parser::MessageParser::default();
+    let mut parsed = 0;
+    for f in &files {
+        for raw in mbox_messages(&std::fs::read(f).unwrap()) {
+            let got = parser.parse(&raw[..]).expect("mail-parser reads the archived message");
+            let served = want
+                .iter()
+                .map(|m| parser.parse(&m[..]).expect("mail-parser reads the served message"))
+                .find(|m| m.message_id() == got.message_id())
+                .unwrap_or_else(|| panic!("no served message has Message-ID {:?}", got.message_id()));
+            assert_eq!(served.subject(), got.subject());
+            parsed += 1;
+        }
+    }
+    assert_eq!(parsed, want.len(), "mail-parser sees the same number of messages");
+
     // A second run finds nothing more and writes nothing twice.
     let again = run(&sandbox, &src, &dir, &["--older-than", "1y", "--format", "json"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
