@@ -149,6 +149,30 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     }
 }
 
+/// Runs a slowed-down archive and SIGKILLs it from outside once its journal has `lines`
+/// lines (or it ended by itself, or 30 s passed): a real kill at a moment chosen by watching
+/// the journal grow.
+fn kill_when_journal_has(mut run: std::process::Command, dir: &Path, lines: usize) -> Output {
+    let mut child = run
+        .env("MAILSWEEP_TEST_SLOW", "30")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let journal = dir.join(".mailsweep/journal.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let n = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
+        if n >= lines || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // SAFETY: kill(2) on our own unreaped child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait_with_output().unwrap()
+}
+
 /// Splits an mbox file into messages (our own reading of mboxrd, independent of the code
 /// under test): `From ` at the start or after an empty line starts a message; the empty
 /// line before it is the separator; `>From ` quoting is undone.
@@ -585,25 +609,8 @@ fn killed_at_every_stage_a_rerun_ends_exactly_once() {
     for (i, lines) in [1usize, 3, 6, 9, 12].into_iter().enumerate() {
         let name = format!("sigkill-{i}");
         let (code, ..) = fault_trial(&d, &name, "mbox", |u, sandbox, dir| {
-            let mut child =
-                archive_cmd(sandbox, &source(&d, u, None), dir, &["--older-than", "1y", "--batch-size", "1"])
-                    .env("MAILSWEEP_TEST_SLOW", "30")
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap();
-            let journal = dir.join(".mailsweep/journal.jsonl");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                let n = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
-                if n >= lines || child.try_wait().unwrap().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            // SAFETY: kill(2) on our own unreaped child.
-            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
-            child.wait_with_output().unwrap()
+            let run = archive_cmd(sandbox, &source(&d, u, None), dir, &["--older-than", "1y", "--batch-size", "1"]);
+            kill_when_journal_has(run, dir, lines)
         });
         eprintln!("{name}: exit {code}");
         trials += 1;
@@ -1013,24 +1020,8 @@ fn pop3_killed_at_every_stage_or_before_quit_a_rerun_ends_exactly_once() {
     for (i, lines) in [1usize, 3, 5, 8].into_iter().enumerate() {
         let name = format!("popsigkill-{i}");
         let code = pop_fault_trial(&d, &name, "mbox", |u, sandbox, dir| {
-            let mut child = archive_cmd(sandbox, &pop_source(&d, u), dir, &["--older-than", "1y", "--batch-size", "1"])
-                .env("MAILSWEEP_TEST_SLOW", "30")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            let journal = dir.join(".mailsweep/journal.jsonl");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                let n = std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
-                if n >= lines || child.try_wait().unwrap().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            // SAFETY: kill(2) on our own unreaped child.
-            unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
-            child.wait_with_output().unwrap()
+            let run = archive_cmd(sandbox, &pop_source(&d, u), dir, &["--older-than", "1y", "--batch-size", "1"]);
+            kill_when_journal_has(run, dir, lines)
         });
         eprintln!("{name}: exit {code}");
         trials += 1;
