@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::table::{self, right};
 use super::{Format, RenderOptions, percent, plural, rfc3339, threshold, write_json};
 use crate::model::mime::Attachment;
-use crate::model::mime::report::{AttachmentSort, AttachmentsReport, Detail, Filter, Locator, MessageFinding};
+use crate::model::mime::report::{AttachmentSort, AttachmentsReport, Detail, Filter, Locator, MessageFinding, Totals};
 use crate::model::size::human;
 
 /// The version of the `attachments` JSON document.
@@ -114,7 +114,7 @@ pub struct Document {
     pub top: Option<usize>,
     pub attachments: Vec<JsonAttachment>,
     pub messages: Vec<JsonMessage>,
-    pub totals: JsonTotals,
+    pub totals: Totals,
     pub scan: JsonScan,
     pub quota: serde_json::Value,
     pub archive_command: String,
@@ -174,17 +174,6 @@ pub struct JsonMessage {
     pub size: u64,
     pub complete: bool,
     pub attachments: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JsonTotals {
-    pub messages: u64,
-    pub attachments: u64,
-    pub attachment_bytes: u64,
-    pub message_bytes: u64,
-    pub quota_limit: Option<u64>,
-    pub attachment_share_of_quota: Option<f64>,
-    pub freed_share_of_quota: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,15 +253,7 @@ pub fn document(view: &View<'_>, opts: &RenderOptions) -> Document {
                 attachments: m.attachments.len(),
             })
             .collect(),
-        totals: JsonTotals {
-            messages: t.messages,
-            attachments: t.attachments,
-            attachment_bytes: t.attachment_bytes,
-            message_bytes: t.message_bytes,
-            quota_limit: t.quota_limit,
-            attachment_share_of_quota: t.attachment_share_of_quota,
-            freed_share_of_quota: t.freed_share_of_quota,
-        },
+        totals: t,
         scan: JsonScan { candidates: r.candidates, not_fully_parsed: r.not_fully_parsed },
         quota: serde_json::to_value(&r.quota).unwrap_or(serde_json::Value::Null),
         archive_command: view.archive_command.clone(),

@@ -3,7 +3,7 @@
 
 use globset::GlobSet;
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Attachment, header};
 use crate::model::folder::glob_set;
@@ -183,8 +183,8 @@ pub struct AttachmentsReport {
     pub notes: Vec<String>,
 }
 
-/// Figures over every finding (`--top` does not change them).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Figures over every finding (`--top` does not change them). Also the JSON `totals`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     pub messages: u64,
     pub attachments: u64,
