@@ -11,6 +11,7 @@ pub mod bounces;
 pub mod deleters;
 pub mod deleters_live;
 pub mod doctor;
+pub mod progress;
 mod json;
 mod nagios;
 mod prometheus;
