@@ -688,7 +688,7 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__deleters__subcmd__watch)
-            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --for --summary-every --canary --format --config --timeout --ca-file --plaintext --color --help --version"
+            opts="-a -j -h -V --account --all-accounts --admin --user --users-file --password-command --auth --jobs --for --summary-every --folders-every --canary --format --config --timeout --ca-file --plaintext --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +735,10 @@ _mailsweep() {
                     return 0
                     ;;
                 --summary-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folders-every)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -156,7 +156,7 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "snapshot" -d 'Record INBOX (IMAP or POP3) and compare it with the previous run: what vanished, when it was last seen, at what age, and where it went. For cron.'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and not __fish_seen_subcommand_from logs watch snapshot help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l user -d 'Only this user (repeatable)' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l since -d 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l since -d 'Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time), or an age like `7d`, `12h`, `90min` (`m` is months, as everywhere in mailsweep)' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l until -d 'Only sessions up to this time (same forms as --since)' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l year -d 'The year of the first line of each file, for syslog timestamps that have none [default: inferred from each file\'s modification time]' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l format -d 'Output format: table or json' -r -f -a "table\t'Human-readable tables (the default)'
@@ -184,8 +184,9 @@ apop\t'POP3 APOP (a digest of the greeting\'s timestamp; the password never cros
 xoauth2\t'OAuth 2 bearer token via SASL XOAUTH2 (the secret is the token)'
 oauthbearer\t'OAuth 2 bearer token via SASL OAUTHBEARER, RFC 7628 (the secret is the token)'"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -s j -l jobs -d 'How many mailboxes are checked at once when there are several [default: 4]' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l for -d 'Stop after this long (90s, 30m, 2h, 1d) [default: until Ctrl-C or SIGTERM]' -r
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l summary-every -d 'Also print the verdicts this often (30m, 1h)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l for -d 'Stop after this long (90s, 30min, 2h, 1d; m is months) [default: until Ctrl-C or SIGTERM]' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l summary-every -d 'Also print the verdicts this often (30min, 1h)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l folders-every -d 'How often Trash and Junk are looked at (one STATUS each; their UIDs when it moved), to see what leaves them: an expiry at a fixed age, or someone emptying them' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from watch" -l format -d 'Output format: text lines, or JSON lines (one event or summary per line)' -r -f -a "table\t'Human-readable tables (the default)'
 json\t'One pretty-printed JSON document (a versioned, documented API)'
 nagios\t'A Nagios/Icinga plugin status line with perfdata'
@@ -254,7 +255,7 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l with-att
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l preset -d 'A selection that follows the guides: the Sent folder, the Trash, or messages with big attachments (5 MiB unless --with-attachments-over says otherwise)' -r -f -a "sent\t'The Sent folder(s) (SPECIAL-USE \\Sent, else the usual names)'
 trash\t'The Trash folder(s), flagged and unread included'
 big-attachments\t'Messages with an attachment of 5 MiB or more, in every folder'"
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l until-quota -d 'Archive the oldest selected messages first until the mailbox is at or under this share of its quota (70%)' -r
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l until-quota -d 'Archive the oldest selected messages first until the mailbox is at or under this share of its quota (70%). Local sources: a Maildir with a maildirsize limit only' -r
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l archive-format -d 'mbox: one mboxrd file per folder (Local Folders layout); maildir: Maildir++ with flags in file names' -r -f -a "mbox\t'One mboxrd file per folder, laid out as a mail client\'s "Local Folders"'
 maildir\t'Maildir++ (Dovecot, mutt): one file per message, flags in the file name'"
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l batch-size -d 'Messages per batch: each batch is written, flushed, verified and journaled before its messages are removed from the server' -r

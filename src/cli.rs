@@ -98,11 +98,17 @@ pub enum Command {
     /// lost its connection is simply run again. Flagged and unread messages stay unless
     /// asked for; messages another client marked deleted are never touched.
     ///
+    /// Local sources work the same way: maildir:PATH (even while Dovecot serves it: the
+    /// archived files are unlinked one by one, found by base name after a flag change)
+    /// and mbox:PATH (rewritten without exactly the archived messages, under the dotlock,
+    /// fcntl and flock locks, refused when another program changed it meanwhile).
+    ///
     /// Examples:
     ///   mailsweep archive imaps://alice@mail.example.org --older-than 1y --to ~/Mail/Archives --dry-run
     ///   mailsweep archive --account work --preset sent --older-than 6m --to ~/Mail/Local --yes
     ///   mailsweep archive imaps://alice@mail.example.org --with-attachments-over 5MiB --to DIR
     ///   mailsweep archive imaps://alice@mail.example.org --until-quota 70% --to DIR --archive-format maildir
+    ///   mailsweep archive maildir:~/Maildir --folder Sent --older-than 1y --to ~/Mail/Archives --yes
     #[command(verbatim_doc_comment)]
     Archive(ArchiveArgs),
     /// Delivery failure reports (bounces) in a mailbox, classified with the guide's advice.
@@ -355,7 +361,7 @@ pub struct ArchiveArgs {
     pub preset: Option<crate::model::archive::Preset>,
 
     /// Archive the oldest selected messages first until the mailbox is at or under this
-    /// share of its quota (70%).
+    /// share of its quota (70%). Local sources: a Maildir with a maildirsize limit only.
     #[arg(long, value_name = "PERCENT")]
     pub until_quota: Option<String>,
 
@@ -495,10 +501,13 @@ pub enum DeletersCommand {
     /// message is looked for in the folders whose counters moved. Prints events as they
     /// happen and the verdicts at the end (Ctrl-C, SIGTERM or --for) and every
     /// --summary-every. Reconnects after a dropped connection or a server restart without
-    /// forgetting. Exit 1 (WARNING) when mail vanished to an unknown client.
+    /// forgetting. Trash and Junk are looked at every --folders-every: what leaves them is
+    /// read as an expiry at a fixed age (the host's policy) or as someone emptying them.
+    /// Durations: 90s, 30min, 2h, 1d (m is months). Exit 1 (WARNING) when mail vanished to
+    /// an unknown client.
     ///
     /// Examples:
-    ///   mailsweep deleters watch imaps://alice@mail.example.org --for 2h --summary-every 30m
+    ///   mailsweep deleters watch imaps://alice@mail.example.org --for 2h --summary-every 30min
     ///   mailsweep deleters watch --account work --canary --format json
     #[command(verbatim_doc_comment)]
     Watch(DeletersWatchArgs),
@@ -507,7 +516,10 @@ pub enum DeletersCommand {
     ///
     /// The state lives in $XDG_STATE_HOME/mailsweep/snapshots/<account>.json; over several
     /// runs the ages at disappearance build up into the same verdicts as `deleters logs`.
-    /// Exit 1 (WARNING) when messages vanished to an unknown client since the last run.
+    /// Over IMAP the Trash and Junk folders are remembered too: messages that leave them at
+    /// a steady age are a server expiry (the age is estimated), all at once someone
+    /// emptying them. Exit 1 (WARNING) when messages vanished to an unknown client since
+    /// the last run (never for Trash or Junk).
     ///
     /// Examples:
     ///   mailsweep deleters snapshot imaps://alice@mail.example.org
@@ -526,13 +538,18 @@ pub struct DeletersWatchArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// Stop after this long (90s, 30m, 2h, 1d) [default: until Ctrl-C or SIGTERM].
+    /// Stop after this long (90s, 30min, 2h, 1d; m is months) [default: until Ctrl-C or SIGTERM].
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
 
-    /// Also print the verdicts this often (30m, 1h).
+    /// Also print the verdicts this often (30min, 1h).
     #[arg(long, value_name = "DURATION")]
     pub summary_every: Option<String>,
+
+    /// How often Trash and Junk are looked at (one STATUS each; their UIDs when it moved),
+    /// to see what leaves them: an expiry at a fixed age, or someone emptying them.
+    #[arg(long, value_name = "DURATION", default_value = "1min")]
+    pub folders_every: String,
 
     /// Append one clearly labelled test message to INBOX and report when and how it
     /// disappears.
@@ -578,7 +595,7 @@ pub struct DeletersLogsArgs {
     pub users: Vec<String>,
 
     /// Only sessions from this time on: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` (local time),
-    /// or an age like `7d`, `12h`.
+    /// or an age like `7d`, `12h`, `90min` (`m` is months, as everywhere in mailsweep).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
 

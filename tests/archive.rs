@@ -16,15 +16,15 @@ use serde_json::Value;
 use crate::support::proxy::CutProxy;
 use crate::support::{Dovecot, Options, SeedMessage, TestDir, User, mailsweep, message, unique_user};
 
-const PASSWORD: &str = "pw-archive-1";
+pub(crate) const PASSWORD: &str = "pw-archive-1";
 /// 2020-09-13: old enough for `--older-than 1y`.
-const OLD: i64 = 1_600_000_000;
+pub(crate) const OLD: i64 = 1_600_000_000;
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
@@ -41,7 +41,7 @@ fn big(subject: &str, size: usize) -> Vec<u8> {
     message("Big <big@example.org>", subject, "Mon, 01 Jan 2024 10:00:00 +0000", size)
 }
 
-fn small(subject: &str, size: usize) -> Vec<u8> {
+pub(crate) fn small(subject: &str, size: usize) -> Vec<u8> {
     message("Alice <alice@example.org>", subject, "Mon, 01 Jan 2024 10:00:00 +0000", size)
 }
 
@@ -104,11 +104,11 @@ fn user(d: &Dovecot, seed: &Seed, quota: Option<u64>) -> User {
     u
 }
 
-fn source(d: &Dovecot, u: &User, port: Option<u16>) -> String {
+pub(crate) fn source(d: &Dovecot, u: &User, port: Option<u16>) -> String {
     format!("imap://{}@127.0.0.1:{}", u.name, port.unwrap_or(d.imap_port))
 }
 
-fn archive_cmd(sandbox: &TestDir, src: &str, dir: &Path, extra: &[&str]) -> std::process::Command {
+pub(crate) fn archive_cmd(sandbox: &TestDir, src: &str, dir: &Path, extra: &[&str]) -> std::process::Command {
     let mut cmd = mailsweep(sandbox);
     cmd.args(["archive", src, "--plaintext", "--to", dir.to_str().unwrap(), "--yes", "--timeout", "10"]);
     cmd.args(extra);
@@ -116,17 +116,17 @@ fn archive_cmd(sandbox: &TestDir, src: &str, dir: &Path, extra: &[&str]) -> std:
     cmd
 }
 
-fn run(sandbox: &TestDir, src: &str, dir: &Path, extra: &[&str]) -> Output {
+pub(crate) fn run(sandbox: &TestDir, src: &str, dir: &Path, extra: &[&str]) -> Output {
     archive_cmd(sandbox, src, dir, extra).output().expect("run mailsweep")
 }
 
-fn json(out: &Output) -> Value {
+pub(crate) fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr)))
 }
 
 /// Every message file still on the server (all folders, `cur/` and `new/`).
-fn server_messages(u: &User) -> Vec<Vec<u8>> {
+pub(crate) fn server_messages(u: &User) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     walk(&u.maildir(), &mut |p| {
         let parent = p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned());
@@ -137,7 +137,7 @@ fn server_messages(u: &User) -> Vec<Vec<u8>> {
     out
 }
 
-fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+pub(crate) fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries {
         let p = e.unwrap().path();
@@ -152,7 +152,7 @@ fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
 /// Runs a slowed-down archive and SIGKILLs it from outside once its journal has `lines`
 /// lines (or it ended by itself, or 30 s passed): a real kill at a moment chosen by watching
 /// the journal grow.
-fn kill_when_journal_has(mut run: std::process::Command, dir: &Path, lines: usize) -> Output {
+pub(crate) fn kill_when_journal_has(mut run: std::process::Command, dir: &Path, lines: usize) -> Output {
     let mut child = run
         .env("MAILSWEEP_TEST_SLOW", "30")
         .stdout(std::process::Stdio::piped())
@@ -176,7 +176,7 @@ fn kill_when_journal_has(mut run: std::process::Command, dir: &Path, lines: usiz
 /// Splits an mbox file into messages (our own reading of mboxrd, independent of the code
 /// under test): `From ` at the start or after an empty line starts a message; the empty
 /// line before it is the separator; `>From ` quoting is undone.
-fn mbox_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
+pub(crate) fn mbox_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut msgs: Vec<Vec<Vec<u8>>> = Vec::new();
     let mut prev_blank = true;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
@@ -206,7 +206,7 @@ fn mbox_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 /// Every message in the archive (mbox files and Maildir files), with mbox's added final
 /// newline removed where the original had none.
-fn archive_messages(dir: &Path, originals: &[Vec<u8>]) -> Vec<Vec<u8>> {
+pub(crate) fn archive_messages(dir: &Path, originals: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     walk(dir, &mut |p| {
         let rel = p.strip_prefix(dir).unwrap();
@@ -231,14 +231,14 @@ fn archive_messages(dir: &Path, originals: &[Vec<u8>]) -> Vec<Vec<u8>> {
     out
 }
 
-fn label(m: &[u8]) -> String {
+pub(crate) fn label(m: &[u8]) -> String {
     let t = text(m);
     t.lines().find(|l| l.starts_with("Subject:")).unwrap_or("?").to_string()
 }
 
 /// Every original is present exactly once, on the server or in the archive. Returns
 /// (on the server, in the archive).
-fn assert_exactly_once(originals: &[Vec<u8>], u: &User, dir: &Path, context: &str) -> (usize, usize) {
+pub(crate) fn assert_exactly_once(originals: &[Vec<u8>], u: &User, dir: &Path, context: &str) -> (usize, usize) {
     let server = server_messages(u);
     let archived = archive_messages(dir, originals);
     let mut count: BTreeMap<&[u8], i64> = BTreeMap::new();
@@ -269,7 +269,7 @@ fn assert_exactly_once(originals: &[Vec<u8>], u: &User, dir: &Path, context: &st
     (server.len(), archived.len())
 }
 
-fn mode(p: &Path) -> u32 {
+pub(crate) fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
@@ -446,7 +446,7 @@ fn archive_by_size_to_maildir_keeps_flags_and_dates() {
 
 /// Copies a Maildir archive into `to` for Dovecot to read: owned by the mail user, without
 /// mailsweep's `.mailsweep` bookkeeping.
-fn copy_for_dovecot(from: &Path, to: &Path) {
+pub(crate) fn copy_for_dovecot(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(to.join(sub)).unwrap();
@@ -838,13 +838,13 @@ fn until_quota_takes_the_oldest_first_and_presets_pick_the_folder() {
 // ---------------------------------------------------------------------------------------
 
 /// RFC 2822 date of a Unix time, UTC.
-fn rfc2822(unix: i64) -> String {
+pub(crate) fn rfc2822(unix: i64) -> String {
     let t = jiff::Timestamp::from_second(unix).unwrap();
     jiff::fmt::strtime::format("%a, %d %b %Y %H:%M:%S +0000", &t.to_zoned(jiff::tz::TimeZone::UTC)).unwrap()
 }
 
 /// `raw` with `Received:` fields on top, newest first (as the hops add them).
-fn received(raw: Vec<u8>, hops: &[i64]) -> Vec<u8> {
+pub(crate) fn received(raw: Vec<u8>, hops: &[i64]) -> Vec<u8> {
     let mut out = Vec::new();
     for (i, t) in hops.iter().enumerate() {
         out.extend_from_slice(
@@ -897,7 +897,7 @@ impl PopSeed {
     }
 }
 
-fn pop_source(d: &Dovecot, u: &User) -> String {
+pub(crate) fn pop_source(d: &Dovecot, u: &User) -> String {
     format!("pop3://{}@127.0.0.1:{}", u.name, d.pop3_port)
 }
 

@@ -1,6 +1,9 @@
 //! `mailsweep deleters snapshot` and `deleters watch` against a real Dovecot, with real
 //! POP clients (fetchmail `keep` and `no keep`) and another IMAP connection filing,
 //! trashing and deleting mail: each scenario must get its verdict (issue #4, parts 1-2).
+//! Trash and Junk are expired for real: `doveadm expunge ... before 30d` over seeded
+//! received dates, and Dovecot's own `autoexpunge` (which counts from the save date),
+//! against a user emptying them over IMAP.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -39,6 +42,28 @@ fn msg(i: usize, arrived: i64) -> SeedMessage {
         message("sender@example.org", &format!("mail {i}"), "Mon, 01 Jan 2024 10:00:00 +0000", 300 + i),
     )
     .date(arrived)
+}
+
+/// A message in another folder (Trash, Junk), received `days` ago; the subject names both.
+fn in_folder(folder: &str, days: i64, now: i64) -> SeedMessage {
+    SeedMessage::new(
+        folder,
+        message(
+            "old@example.org",
+            &format!("{folder} {days}d"),
+            "Mon, 01 Jan 2024 10:00:00 +0000",
+            200 + days as usize,
+        ),
+    )
+    .date(now - days * DAY)
+}
+
+fn folder<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["folders"].as_array().unwrap().iter().find(|f| f["folder"] == name).unwrap_or_else(|| panic!("no {name}: {v:#}"))
+}
+
+fn verdict<'a>(v: &'a Value, kind: &str) -> &'a Value {
+    v["verdicts"].as_array().unwrap().iter().find(|x| x["kind"] == kind).unwrap_or_else(|| panic!("no {kind}: {v:#}"))
 }
 
 fn snapshot(t: &TestDir, d: &Dovecot, source: &str, extra: &[&str]) -> Output {
@@ -140,7 +165,7 @@ fn snapshot_catches_a_pop_client_deleting_on_download_with_exit_1() {
     let state = the_state_file(&t);
     assert!(state.file_name().unwrap().to_str().unwrap().starts_with(&format!("imap-{}@127.0.0.1-", u.name)));
     let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    assert_eq!(saved["state_version"], 1);
+    assert_eq!(saved["state_version"], 2);
 
     d.deliver(&u.name, "INBOX", &message("new@example.org", "fresh", "Mon, 01 Jan 2024 10:00:00 +0000", 100));
     fetchmail(&d, &u, false);
@@ -343,7 +368,7 @@ impl Watch {
             .env("MAILSWEEP_PASSWORD", PASSWORD)
             .args(["deleters", "watch", &imaps(d, u), "--ca-file"])
             .arg(d.ca_file())
-            .args(["--format", "json", "--for", "5m", "--timeout", "10"])
+            .args(["--format", "json", "--for", "5min", "--timeout", "10"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -542,4 +567,189 @@ fn watch_with_nothing_happening_ends_after_for_with_nothing_wrong() {
         let out = mailsweep(&t).env("MAILSWEEP_PASSWORD", "x").args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(3), "{args:?}: {}", text(&out.stderr));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Trash and Junk: server expiry against emptying by hand
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn snapshot_reads_a_trash_expiry_by_doveadm_as_a_fixed_age_of_30_days() {
+    let d = Dovecot::start();
+    let u = user(&d);
+    let now = now_unix();
+    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
+    seed.push(msg(0, now - DAY));
+    d.seed(&u.name, &seed);
+    let t = TestDir::new();
+    let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out);
+    assert_eq!(folder(&v, "Trash")["messages"], 6);
+    assert_eq!(folder(&v, "Trash")["role"], "trash");
+    assert_eq!(folder(&v, "Junk")["messages"], 0);
+    let saved: Value = serde_json::from_slice(&std::fs::read(the_state_file(&t)).unwrap()).unwrap();
+    assert_eq!(saved["watched"][0]["tracked"].as_array().unwrap().len(), 6, "{saved:#}");
+
+    // The host's nightly job, as hosts write it.
+    d.doveadm(&["expunge", "-u", &u.name, "mailbox", "Trash", "before", "30d"]);
+    assert_eq!(d.mailbox_status(&u.name, "Trash").messages, 3);
+    let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
+    assert_eq!(out.status.code(), Some(0), "server policy is no alarm: {}", text(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(causes(&v), vec!["vanished_elsewhere"; 3]);
+    assert!(v["removals"].as_array().unwrap().iter().all(|r| r["folder"] == "Trash"));
+    assert_eq!(v["inbox"]["removed"], 0);
+    let sweep = &folder(&v, "Trash")["sweep"];
+    assert_eq!(sweep["reading"], "age_cut", "{sweep:#}");
+    assert_eq!(sweep["clock"], "received", "{sweep:#}");
+    assert_eq!((sweep["removed"].as_u64(), sweep["kept"].as_u64()), (Some(3), Some(3)));
+    let cut = &sweep["received"]["cut"];
+    assert!(cut["above_seconds"].as_u64().unwrap() >= 29 * DAY as u64 - 600, "{sweep:#}");
+    assert!(cut["at_most_seconds"].as_u64().unwrap() <= 31 * DAY as u64 + 600, "{sweep:#}");
+    assert_eq!(kinds(&v), vec!["server_expiry"], "{v:#}");
+    let e = verdict(&v, "server_expiry");
+    assert_eq!(e["days"], 30, "{e:#}");
+    assert_eq!(e["status"], "ok");
+    let evidence = e["evidence"].to_string();
+    assert!(evidence.contains("older than every message kept"), "{evidence}");
+    assert!(evidence.contains("common 30-day setting"), "{evidence}");
+    assert!(evidence.contains("examples: uid 1 <"), "examples name the messages: {evidence}");
+    assert!(evidence.contains("received 40 days before"), "{evidence}");
+    assert!(e["advice"][0]["text"].as_str().unwrap().contains("host's policy, not a mail program"), "{e:#}");
+
+    // The next night: more mail crossed 30 days (seeded: new UIDs, old received dates).
+    d.seed(&u.name, &[in_folder("Trash", 33, now), in_folder("Trash", 32, now)]);
+    let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
+    assert_eq!(folder(&json(&out), "Trash")["arrived"], 2);
+    d.doveadm(&["expunge", "-u", &u.name, "mailbox", "Trash", "before", "30d"]);
+    let out = snapshot(&t, &d, &imaps(&d, &u), &["--format", "table"]);
+    let table = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}\n{}", text(&out.stderr));
+    assert!(table.contains("vanished without trace from Trash"), "{table}");
+    assert!(table.contains("server expiry (high confidence, ~30 days)"), "{table}");
+    let v = json(&snapshot(&t, &d, &imaps(&d, &u), &[]));
+    assert_eq!(v["history"]["sweeps"], 2);
+    let e = verdict(&v, "server_expiry");
+    assert_eq!(e["days"], 30);
+    assert_eq!(e["confidence"], "high");
+    assert!(e["evidence"][0].as_str().unwrap().starts_with("5 message(s) left Trash"), "{e:#}");
+}
+
+#[test]
+fn snapshot_tells_a_user_emptying_the_trash_from_an_expiry() {
+    let d = Dovecot::start();
+    let u = user(&d);
+    let now = now_unix();
+    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
+    seed.push(msg(0, now - DAY));
+    d.seed(&u.name, &seed);
+    let t = TestDir::new();
+    assert_eq!(snapshot(&t, &d, &imaps(&d, &u), &[]).status.code(), Some(0));
+
+    // Another client: restores one message to INBOX, then empties the Trash.
+    let mut c = imap_login(&d, &u);
+    imap_ok(&mut c, "SELECT Trash");
+    imap_ok(&mut c, "UID MOVE 5 INBOX");
+    imap_ok(&mut c, "STORE 1:* +FLAGS (\\Deleted)");
+    imap_ok(&mut c, "EXPUNGE");
+    c.logout();
+
+    let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out);
+    let mut expected = vec!["vanished_elsewhere"; 5];
+    expected.insert(0, "filed");
+    assert_eq!(causes(&v), expected, "{v:#}");
+    let restored = v["removals"].as_array().unwrap().iter().find(|r| r["cause"] == "filed").unwrap();
+    assert_eq!((&restored["folder"], &restored["moved_to"]), (&Value::from("Trash"), &Value::from("INBOX")));
+    let sweep = &folder(&v, "Trash")["sweep"];
+    assert_eq!(sweep["reading"], "took_all", "{sweep:#}");
+    assert_eq!(sweep["removed"], 5);
+    assert_eq!(kinds(&v), vec!["imap_permanent_delete", "imap_filing"], "{v:#}");
+    let emptied = verdict(&v, "imap_permanent_delete");
+    let evidence = emptied["evidence"].to_string();
+    assert!(evidence.contains("young and old alike"), "{evidence}");
+    assert!(!evidence.contains("age cut"), "{evidence}");
+    assert!(emptied["advice"][0]["text"].as_str().unwrap().contains("empty Trash on exit"), "{emptied:#}");
+    let filing = verdict(&v, "imap_filing");
+    assert!(filing["evidence"][0].as_str().unwrap().contains("left Trash and reappeared in INBOX"), "{filing:#}");
+}
+
+#[test]
+fn snapshot_reads_dovecot_autoexpunge_by_the_save_date() {
+    // Dovecot 2.3.19's autoexpunge counts from the save date (for Maildir the file's
+    // ctime: it cannot be seeded), and runs when an IMAP session ends. Seconds stand in
+    // for days: messages saved 5 s ago are expunged.
+    let extra = "namespace inbox {\n  mailbox Trash {\n    autoexpunge = 5s\n  }\n}\n".to_string();
+    let d = Dovecot::start_with(crate::support::dovecot::Options { extra_config: extra, ..Default::default() });
+    let u = user(&d);
+    let now = now_unix();
+    // Trashed first, but received recently; trashed later, received long ago: only the
+    // save date orders them as the expiry does.
+    let start = Instant::now();
+    d.seed(&u.name, &[in_folder("Trash", 1, now), in_folder("Trash", 2, now)]);
+    std::thread::sleep(Duration::from_millis(2500));
+    d.seed(&u.name, &[in_folder("Trash", 40, now), in_folder("Trash", 90, now)]);
+    let t = TestDir::new();
+    let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
+    assert_eq!(folder(&json(&out), "Trash")["messages"], 4, "{}", text(&out.stderr));
+    std::thread::sleep(Duration::from_millis(5500).saturating_sub(start.elapsed()));
+    // Any session's end runs the expiry; this one's.
+    imap_login(&d, &u).logout();
+    d.wait_for_log("autoexpunge: box=Trash", Duration::from_secs(10));
+
+    let v = json(&snapshot(&t, &d, &imaps(&d, &u), &[]));
+    assert_eq!(causes(&v), vec!["vanished_elsewhere"; 2], "{v:#}");
+    let sweep = &folder(&v, "Trash")["sweep"];
+    assert_eq!(sweep["reading"], "age_cut", "{sweep:#}");
+    assert_eq!(sweep["clock"], "saved", "received dates do not cut: {sweep:#}");
+    assert_eq!(sweep["received"]["cut"], Value::Null);
+    assert_eq!(kinds(&v), vec!["server_expiry"], "{v:#}");
+    let e = verdict(&v, "server_expiry");
+    assert!(e["evidence"].to_string().contains("autoexpunge"), "{e:#}");
+    assert!(e["advice"][0]["text"].as_str().unwrap().contains("after they were deleted"), "{e:#}");
+}
+
+#[test]
+fn watch_reports_a_trash_expiry_and_junk_emptied_by_hand() {
+    let d = Dovecot::start();
+    let u = user(&d);
+    let now = now_unix();
+    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
+    seed.extend([10, 2, 0].iter().map(|&a| in_folder("Junk", a, now)));
+    seed.push(msg(0, now - DAY));
+    d.seed(&u.name, &seed);
+    let mut w = Watch::start(&d, &u, &["--folders-every", "1s"]);
+    let started = w.wait_for("started", |v| v["event"] == "started");
+    assert_eq!(started["watched_folders"], serde_json::json!(["Trash", "Junk"]));
+    assert!(started["until"].is_string(), "{started:#}");
+
+    d.doveadm(&["expunge", "-u", &u.name, "mailbox", "Trash", "before", "30d"]);
+    let swept = w.wait_for("Trash sweep", |v| v["event"] == "folder_swept" && v["sweep"]["folder"] == "Trash");
+    assert_eq!(swept["sweep"]["reading"], "age_cut", "{swept:#}");
+    assert_eq!(swept["sweep"]["removed"], 3);
+    let r = w.wait_for("Trash removal", |v| v["event"] == "removed" && v["removal"]["folder"] == "Trash");
+    assert_eq!(r["removal"]["cause"], "vanished_elsewhere");
+    assert!(r["removal"]["age_seconds"].as_u64().unwrap() > 30 * DAY as u64, "{r:#}");
+
+    let mut c = imap_login(&d, &u);
+    imap_ok(&mut c, "SELECT Junk");
+    imap_ok(&mut c, "STORE 1:* +FLAGS (\\Deleted)");
+    imap_ok(&mut c, "EXPUNGE");
+    c.logout();
+    let swept = w.wait_for("Junk sweep", |v| v["event"] == "folder_swept" && v["sweep"]["folder"] == "Junk");
+    assert_eq!(swept["sweep"]["reading"], "took_all", "{swept:#}");
+
+    let (summary, code) = w.stop();
+    assert_eq!(code, Some(0), "{summary:#}");
+    assert_eq!(summary["removals"]["vanished_elsewhere"], 6);
+    assert_eq!(summary["removals"]["vanished"], 0);
+    assert_eq!(summary["sweeps"], 2);
+    assert_eq!(summary_kinds(&summary), vec!["imap_permanent_delete", "server_expiry"], "{summary:#}");
+    assert_eq!(verdict(&summary, "server_expiry")["days"], 30);
+    let emptied = verdict(&summary, "imap_permanent_delete");
+    assert!(emptied["evidence"].to_string().contains("Junk"), "{emptied:#}");
+    assert!(emptied["advice"].to_string().contains("look at the Junk folder before emptying it"), "{emptied:#}");
 }

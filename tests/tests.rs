@@ -4,6 +4,9 @@ mod support;
 
 mod archive;
 mod archive_bench;
+mod archive_local;
+mod archive_options;
+mod archive_pop3;
 mod attachments;
 mod bench;
 mod bounces;

@@ -34,12 +34,16 @@ use crate::model::archive::{
     QuotaFigures, Record, until_quota,
 };
 use crate::model::mime::report::{Filter, parse_cutoff};
-use crate::model::size::{human, parse_size};
+use crate::model::size::parse_size;
 use crate::model::status::parse_percent;
 use crate::model::{Protocol, Security, SourceSpec, SpecialUse};
 use crate::pop::archive::PopArchiveSession;
 use crate::report::archive as render;
+use crate::report::progress::Progress;
 use crate::source::{self, Target};
+use crate::store::LocalKind;
+use crate::store::archive::local::{LocalFolder, LocalSource};
+use crate::store::archive::rewrite::LockMode;
 use crate::store::archive::{ArchiveDir, io_error, maildir, mboxrd};
 
 /// Everything the arguments decide.
@@ -63,6 +67,8 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
     render::check_format(args.format)?;
     let (config, _) = Config::load(global.config.as_deref())?;
     let opts = options(&args, Timestamp::now())?;
+    let tty = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let confirm = Confirm::new(args.yes, opts.dry_run, tty)?;
     if opts.compress {
         if opts.format == ArchiveFormat::Maildir {
             return Err(error::usage("--compress works with --archive-format mbox only"));
@@ -89,7 +95,6 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
         keep_on_server: opts.keep_on_server,
         ..ArchiveReport::default()
     };
-    let confirm = Confirm { yes: args.yes, tty: std::io::stdin().is_terminal() && std::io::stderr().is_terminal() };
     let outcome = match (&target.spec, creds[0].as_ref()) {
         (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Imap => {
             imap_run(target, c, &opts, &confirm, &mut report).await
@@ -97,7 +102,8 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
         (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Pop3 => {
             pop_run(target, c, &opts, &confirm, &mut report).await
         }
-        _ => Err(error::usage("archive works on IMAP and POP3 sources (local Maildir and mbox sources: not yet)")),
+        (SourceSpec::Maildir(_) | SourceSpec::Mbox(_), _) => local_run(target, &opts, &confirm, &mut report).await,
+        _ => Err(error::usage("archive works on IMAP, POP3, Maildir and mbox sources")),
     };
     let opts_render = super::render_options(global.color, Default::default());
     match outcome {
@@ -197,25 +203,44 @@ pub(crate) struct Confirm {
 }
 
 impl Confirm {
+    /// Refuses at once, before connecting or creating anything, a run that could never
+    /// get the go-ahead: no `--yes`, no `--dry-run` and no terminal to ask on (a cron job
+    /// without `--yes` fails on its first run, even when there is nothing to move).
+    pub fn new(yes: bool, dry_run: bool, tty: bool) -> Result<Confirm> {
+        let confirm = Confirm { yes, tty };
+        if !yes && !dry_run && !tty {
+            return Err(Confirm::no_terminal());
+        }
+        Ok(confirm)
+    }
+
+    fn no_terminal() -> anyhow::Error {
+        error::usage_hint(
+            "archive changes the mailbox and there is no terminal to confirm on",
+            "pass --yes (cron) after checking the plan with --dry-run",
+        )
+    }
+
     /// Shows the plan and asks on a terminal; refuses without one unless `--yes`.
+    /// Only "y" or "yes" (any case) goes ahead; Enter, anything else or end of input
+    /// changes nothing.
     pub fn ask(&self, report: &ArchiveReport) -> Result<bool> {
         if self.yes {
             return Ok(true);
         }
         if !self.tty {
-            return Err(error::usage_hint(
-                "archive changes the mailbox and there is no terminal to confirm on",
-                "pass --yes (cron) after checking the plan with --dry-run",
-            ));
+            return Err(Confirm::no_terminal());
         }
         let mut err = std::io::stderr().lock();
-        render::plan(&mut err, report)?;
+        // The plan as `--dry-run` shows it ("would move N messages", the quota after),
+        // not the run's summary, which would still say "moved 0 messages".
+        render::plan(&mut err, &ArchiveReport { dry_run: true, ..report.clone() })?;
         let what = if report.keep_on_server { "Copy" } else { "Move" };
         write!(err, "{what} these messages? [y/N] ")?;
         err.flush()?;
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
-        Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+        Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
     }
 }
 
@@ -281,27 +306,10 @@ impl Faults {
     }
 }
 
-/// Progress on stderr when it is a terminal; nothing in cron.
-pub(crate) struct Progress {
-    on: bool,
-}
-
-impl Progress {
-    pub fn new() -> Progress {
-        Progress { on: std::io::stderr().is_terminal() }
-    }
-
-    pub fn show(&self, folder: &str, done: u64, total: u64, bytes: u64) {
-        if self.on {
-            eprint!("\r\x1b[K{}: {done}/{total} messages, {}", crate::report::printable(folder), human(bytes));
-        }
-    }
-
-    pub fn end(&self) {
-        if self.on {
-            eprint!("\r\x1b[K");
-        }
-    }
+/// The progress line of a run about to archive what `report` plans.
+fn progress_of(report: &ArchiveReport) -> Progress {
+    let total = |f: fn(&FolderOutcome) -> u64| report.folders.iter().map(f).sum();
+    Progress::new(total(|f| f.planned_messages), total(|f| f.planned_bytes))
 }
 
 /// Which listed folders a run works on.
@@ -331,6 +339,84 @@ struct FolderPlan {
     name: String,
     uidvalidity: u32,
     candidates: Vec<Candidate>,
+}
+
+/// Takes out of `candidates` the messages the archive already holds, and returns the
+/// copies a move run removes from the source before archiving anything new: what an
+/// interrupted move run verified but did not remove, and the backup copies (written by
+/// `--keep-on-server`) of messages this run selects. A backup copy of a message this run
+/// does not select never makes it leave the source.
+fn already_archived(
+    dir: &ArchiveDir,
+    account: &str,
+    folder: &str,
+    uidvalidity: u32,
+    candidates: &mut Vec<Candidate>,
+    outcome: &mut FolderOutcome,
+    opts: &Options,
+) -> Vec<Entry> {
+    let state = &dir.state;
+    let mut finish =
+        if opts.keep_on_server { Vec::new() } else { state.pending_deletions(account, folder, uidvalidity) };
+    candidates.retain(|c| {
+        if state.archived(account, folder, uidvalidity, &c.id).is_none() {
+            return true;
+        }
+        if opts.keep_on_server {
+            outcome.already_archived += 1;
+        } else if let Some(e) = state.kept_copy(account, folder, uidvalidity, &c.id) {
+            outcome.already_archived += 1;
+            finish.push(e.clone());
+        }
+        false
+    });
+    finish
+}
+
+/// Copies archived earlier that read back identical once more, ready to leave the source.
+struct ReadBack {
+    ids: Vec<String>,
+    /// How many of `ids` are backup copies this run selected (the others finish an
+    /// interrupted move).
+    kept: u64,
+}
+
+impl ReadBack {
+    fn count(&self, outcome: &mut FolderOutcome) {
+        outcome.deleted_messages += self.kept;
+        outcome.resumed_deletions += self.ids.len() as u64 - self.kept;
+    }
+}
+
+/// Reads back each copy of `entries` before its message may leave the source; a copy
+/// that no longer matches is journaled as lost (the message stays, and is archived again
+/// like any other) and said in a note: `folder "F": the archived copy of {what} ID ...`.
+fn read_back_again(
+    dir: &mut ArchiveDir,
+    entries: Vec<Entry>,
+    folder: &str,
+    what: &str,
+    place: &str,
+    notes: &mut Vec<String>,
+) -> Result<ReadBack> {
+    let mut out = ReadBack { ids: Vec::new(), kept: 0 };
+    for e in entries {
+        match verify_entry(dir, &e) {
+            Ok(()) => {
+                out.kept += u64::from(e.kept);
+                out.ids.push(e.id);
+            }
+            Err(why) => {
+                notes.push(format!(
+                    "folder \"{folder}\": the archived copy of {what} {} no longer reads back identical ({why}); it stays {place}",
+                    e.id
+                ));
+                let lost = Record::Lost { account: e.account, folder: e.folder, uidvalidity: e.uidvalidity, id: e.id };
+                dir.record(&[lost]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Returns `None` when the user declined.
@@ -366,6 +452,7 @@ async fn imap_run(
 
     // The plan: candidates per folder, minus what the archive already holds.
     let mut plans = Vec::new();
+    let mut finishes = Vec::new();
     let mut pending_bytes = 0u64;
     for f in &folders {
         let name = f.display_name();
@@ -379,17 +466,9 @@ async fn imap_run(
         let mut candidates =
             s.candidates(&opts.criteria).await.with_context(|| format!("cannot search folder \"{name}\""))?;
         let mut outcome = FolderOutcome { folder: name.clone(), ..FolderOutcome::default() };
-        candidates.retain(|c| {
-            let known = dir.state.archived(&account, &f.raw, sel.uidvalidity, &c.id).is_some();
-            if known && opts.keep_on_server {
-                outcome.already_archived += 1;
-            }
-            !known
-        });
-        if !opts.keep_on_server {
-            pending_bytes +=
-                dir.state.pending_deletions(&account, &f.raw, sel.uidvalidity).iter().map(|e| e.size).sum::<u64>();
-        }
+        let finish = already_archived(&dir, &account, &f.raw, sel.uidvalidity, &mut candidates, &mut outcome, opts);
+        pending_bytes += finish.iter().map(|e| e.size).sum::<u64>();
+        finishes.push(finish);
         report.folders.push(outcome);
         plans.push(FolderPlan { raw: f.raw.clone(), name, uidvalidity: sel.uidvalidity, candidates });
     }
@@ -400,16 +479,7 @@ async fn imap_run(
                 "select by --older-than or --larger-than instead",
             ));
         };
-        let flat: Vec<(usize, &Candidate)> =
-            plans.iter().enumerate().flat_map(|(i, p)| p.candidates.iter().map(move |c| (i, c))).collect();
-        let keep = until_quota(&flat, used.saturating_sub(pending_bytes), limit, percent, |c| opts.criteria.date_of(c));
-        let mut kept: Vec<Vec<String>> = vec![Vec::new(); plans.len()];
-        for i in keep {
-            kept[flat[i].0].push(flat[i].1.id.clone());
-        }
-        for (p, ids) in plans.iter_mut().zip(kept) {
-            p.candidates.retain(|c| ids.contains(&c.id));
-        }
+        keep_until_quota(&mut plans, used.saturating_sub(pending_bytes), limit, percent, opts);
     }
     let mut planned = 0;
     for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
@@ -437,8 +507,8 @@ async fn imap_run(
     }
 
     let mut faults = Faults::from_env();
-    let progress = Progress::new();
-    for (i, plan) in plans.iter().enumerate() {
+    let progress = progress_of(report);
+    for (i, (plan, finish)) in plans.iter().zip(finishes).enumerate() {
         let mut run = FolderRun {
             s: &mut s,
             dir: &mut dir,
@@ -450,7 +520,7 @@ async fn imap_run(
             faults: &mut faults,
             progress: &progress,
         };
-        run.go().await.with_context(|| format!("folder \"{}\"", plan.name))?;
+        run.go(finish).await.with_context(|| format!("folder \"{}\"", plan.name))?;
     }
     progress.end();
     if !opts.keep_on_server
@@ -461,6 +531,21 @@ async fn imap_run(
     }
     s.logout().await;
     Ok(Some(()))
+}
+
+/// `--until-quota`: keeps the oldest candidates of all folders until the use is under
+/// `percent` of `limit`.
+fn keep_until_quota(plans: &mut [FolderPlan], used: u64, limit: u64, percent: f64, opts: &Options) {
+    let flat: Vec<(usize, &Candidate)> =
+        plans.iter().enumerate().flat_map(|(i, p)| p.candidates.iter().map(move |c| (i, c))).collect();
+    let keep = until_quota(&flat, used, limit, percent, |c| opts.criteria.date_of(c));
+    let mut kept: Vec<std::collections::HashSet<String>> = vec![Default::default(); plans.len()];
+    for i in keep {
+        kept[flat[i].0].insert(flat[i].1.id.clone());
+    }
+    for (p, ids) in plans.iter_mut().zip(kept) {
+        p.candidates.retain(|c| ids.contains(&c.id));
+    }
 }
 
 /// The archive paths a folder's messages go to (one, or one per year).
@@ -502,7 +587,9 @@ struct FolderRun<'a, S> {
 }
 
 impl FolderRun<'_, ArchiveSession> {
-    async fn go(&mut self) -> Result<()> {
+    /// Archives the plan's candidates; `finish` are copies archived earlier to remove
+    /// first (see [`already_archived`]).
+    async fn go(&mut self, finish: Vec<Entry>) -> Result<()> {
         let name = self.plan.name.clone();
         let sel = match self.s.select(&self.plan.raw, false).await? {
             Found::Yes(sel) => sel,
@@ -524,7 +611,7 @@ impl FolderRun<'_, ArchiveSession> {
             delete = false;
         }
         if delete {
-            self.finish_pending(sel.uidvalidity).await?;
+            self.finish_pending(sel.uidvalidity, finish).await?;
         }
         let mut elsewhere = self.dir.state.by_digest_elsewhere(self.account, &self.plan.raw, sel.uidvalidity);
         let total = self.plan.candidates.len() as u64;
@@ -560,36 +647,15 @@ impl FolderRun<'_, ArchiveSession> {
         self.dir.record(&[record]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))
     }
 
-    /// Finishes what an interrupted run verified but did not remove: each copy is read
-    /// back once more first; a copy that no longer matches is forgotten (the message is
-    /// then archived again like any other).
-    async fn finish_pending(&mut self, uidvalidity: u32) -> Result<()> {
-        let pending = self.dir.state.pending_deletions(self.account, &self.plan.raw, uidvalidity);
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let mut good = Vec::new();
-        for e in pending {
-            match verify_entry(self.dir, &e) {
-                Ok(()) => good.push(e.id.clone()),
-                Err(why) => {
-                    self.notes.push(format!(
-                        "folder \"{}\": the archived copy of UID {} no longer reads back identical ({why}); it stays on the server",
-                        self.plan.name, e.id
-                    ));
-                    let lost = Record::Lost {
-                        account: e.account.clone(),
-                        folder: e.folder.clone(),
-                        uidvalidity,
-                        id: e.id.clone(),
-                    };
-                    self.dir.record(&[lost]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
-                }
-            }
-        }
-        if !good.is_empty() {
-            self.remove(uidvalidity, &good).await?;
-            self.outcome.resumed_deletions += good.len() as u64;
+    /// Removes what was archived earlier and must leave the server now (an interrupted
+    /// move, or backup copies this run selects): each copy is read back once more first;
+    /// a copy that no longer matches is forgotten (the message is then archived again
+    /// like any other).
+    async fn finish_pending(&mut self, uidvalidity: u32, pending: Vec<Entry>) -> Result<()> {
+        let again = read_back_again(self.dir, pending, &self.plan.name, "UID", "on the server", self.notes)?;
+        if !again.ids.is_empty() {
+            self.remove(uidvalidity, &again.ids).await?;
+            again.count(self.outcome);
         }
         Ok(())
     }
@@ -611,6 +677,7 @@ impl<S: MessageSource> FolderRun<'_, S> {
             stored: 0,
             added_newline: false,
             member: None,
+            kept: self.opts.keep_on_server,
         }
     }
 
@@ -649,6 +716,7 @@ impl<S: MessageSource> FolderRun<'_, S> {
         verify_entry(self.dir, &e).ok()?;
         e.uidvalidity = uidvalidity;
         e.id = c.id.clone();
+        e.kept = self.opts.keep_on_server;
         self.outcome.already_archived += 1;
         Some(e)
     }
@@ -690,12 +758,7 @@ impl<S: MessageSource> FolderRun<'_, S> {
                     .await?;
                 let Some(f) = fetched else {
                     out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
-                    self.notes.push(format!(
-                        "folder \"{}\": {} {} was removed by another client meanwhile",
-                        self.plan.name,
-                        S::ID,
-                        c.id
-                    ));
+                    self.gone(c);
                     continue;
                 };
                 let w = out.end_message().map_err(|e| io_error("write", &path, &e))?;
@@ -736,6 +799,12 @@ impl<S: MessageSource> FolderRun<'_, S> {
         Ok(done)
     }
 
+    /// A message the source did not give: gone, or no longer selected.
+    fn gone(&mut self, c: &Candidate) {
+        let why = self.s.skipped(&c.id).unwrap_or_else(|| "was removed by another client meanwhile".into());
+        self.notes.push(format!("folder \"{}\": {} {} {why}", self.plan.name, S::ID, c.id));
+    }
+
     fn unverified(&mut self, e: &Entry, why: &str) {
         self.notes.push(format!(
             "folder \"{}\": the copy of {} {} in \"{}\" does not read back identical ({why}); it stays on the server",
@@ -773,12 +842,7 @@ impl<S: MessageSource> FolderRun<'_, S> {
                 .await?;
             let Some(f) = fetched else {
                 let _ = w.discard();
-                self.notes.push(format!(
-                    "folder \"{}\": {} {} was removed by another client meanwhile",
-                    self.plan.name,
-                    S::ID,
-                    c.id
-                ));
+                self.gone(c);
                 continue;
             };
             if !self.size_matches(c, &f) {
@@ -842,6 +906,30 @@ pub(crate) trait MessageSource {
         c: &Candidate,
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<Fetched>>;
+
+    /// Why `fetch_message` gave `None` for a message that is still there (a local store
+    /// re-checks the selection when it reads a message); `None`: it is gone.
+    fn skipped(&mut self, _id: &str) -> Option<String> {
+        None
+    }
+}
+
+impl MessageSource for LocalSource {
+    const ID: &'static str = "message";
+    const SIZE: &'static str = "its file size";
+
+    async fn fetch_message(
+        &mut self,
+        c: &Candidate,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<Fetched>> {
+        let got = tokio::task::block_in_place(|| self.read(c, sink))?;
+        Ok(got.map(|g| Fetched { size: g.size, received: c.received, flags: g.flags, bytes: g.bytes }))
+    }
+
+    fn skipped(&mut self, id: &str) -> Option<String> {
+        LocalSource::skipped(self, id)
+    }
 }
 
 impl MessageSource for ArchiveSession {
@@ -867,9 +955,12 @@ impl MessageSource for PopArchiveSession {
         c: &Candidate,
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<Fetched>> {
-        let got = self.retr(&c.id, sink).await.with_context(|| format!("cannot retrieve message UIDL {}", c.id))?;
-        // POP3 has no flags; the date is the one the plan read from the headers.
-        Ok(got.map(|r| Fetched { size: r.size, received: None, flags: Default::default(), bytes: r.bytes }))
+        // POP3 has no flags. The date is the one the plan read from the headers (TOP);
+        // a plan that needed none read none, and then the message's header dates it.
+        let undated = c.received.is_none() && c.sent.is_none();
+        let got =
+            self.retr(&c.id, undated, sink).await.with_context(|| format!("cannot retrieve message UIDL {}", c.id))?;
+        Ok(got.map(|r| Fetched { size: r.size, received: r.received, flags: Default::default(), bytes: r.bytes }))
     }
 }
 
@@ -882,6 +973,12 @@ const POP_FOLDER: &str = "INBOX";
 /// Deletions are journaled only once `QUIT` was answered `+OK`; a rerun after anything
 /// else finds the copies by UIDL (never writing them twice) and deletes them then.
 /// Returns `None` when the user declined.
+///
+/// Headers are read (`TOP n 0`) only when something needs the dates: an age criterion,
+/// `--split-by-year`, or the mbox From_ lines (a Maildir takes each file's date from the
+/// message's own header as it streams in). Every `DELE` is sent after the last batch was
+/// verified and journaled: POP3 removes nothing before `QUIT` anyway, and the RETRs sent
+/// ahead (PIPELINING) need not wait for them.
 async fn pop_run(
     target: &Target,
     creds: &crate::secret::Credentials,
@@ -923,8 +1020,14 @@ async fn pop_run(
     if opts.keep_on_server {
         outcome.already_archived = s.listed().iter().filter(|l| known(&l.uidl)).count() as u64;
     }
-    let candidates = s.candidates(&criteria, known).await.context("cannot read the headers of INBOX")?;
-    let pending = if opts.keep_on_server { Vec::new() } else { dir.state.pending_deletions(&account, POP_FOLDER, 0) };
+    // Backup copies stay candidates of a move run: it removes those it selects.
+    let skip = |uidl: &str| {
+        known(uidl) && (opts.keep_on_server || dir.state.kept_copy(&account, POP_FOLDER, 0, uidl).is_none())
+    };
+    let dates_needed = criteria.before.is_some() || opts.split_by_year || opts.format == ArchiveFormat::Mbox;
+    let mut candidates =
+        s.candidates(&criteria, dates_needed, skip).await.context("cannot read the headers of INBOX")?;
+    let pending = already_archived(&dir, &account, POP_FOLDER, 0, &mut candidates, &mut outcome, opts);
     outcome.planned_messages = candidates.len() as u64;
     outcome.planned_bytes = candidates.iter().map(|c| c.size).sum();
     outcome.targets = targets_of(&mut dir, POP_FOLDER, &candidates, opts)?;
@@ -942,45 +1045,25 @@ async fn pop_run(
     }
 
     let mut faults = Faults::from_env();
-    let progress = Progress::new();
+    let progress = progress_of(report);
     let delete = !opts.keep_on_server;
     let mut marked: Vec<String> = Vec::new();
-    let mut resumed = 0u64;
+    let mut again = ReadBack { ids: Vec::new(), kept: 0 };
     if delete {
-        // Verified by an interrupted run, or its QUIT failed: read back once more, then
-        // mark. A UIDL the server no longer lists was removed already (our QUIT went
-        // through before the journal said so, or another client deleted it).
-        let (mut good, mut gone) = (Vec::new(), Vec::new());
-        for e in pending {
-            if !s.holds(&e.id) {
-                gone.push(e.id.clone());
-                continue;
-            }
-            match verify_entry(&dir, &e) {
-                Ok(()) => good.push(e.id.clone()),
-                Err(why) => {
-                    report.notes.push(format!(
-                        "folder \"INBOX\": the archived copy of UIDL {} no longer reads back identical ({why}); it stays on the server",
-                        e.id
-                    ));
-                    let lost =
-                        Record::Lost { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, id: e.id };
-                    dir.record(&[lost]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-                }
-            }
-        }
+        // Verified by an interrupted run (or its QUIT failed), or backup copies this run
+        // selects: read back once more, then mark. A UIDL the server no longer lists was
+        // removed already (our QUIT went through before the journal said so, or another
+        // client deleted it).
+        let (here, gone): (Vec<Entry>, Vec<Entry>) = pending.into_iter().partition(|e| s.holds(&e.id));
         if !gone.is_empty() {
-            let record =
-                Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: gone };
+            let ids = gone.into_iter().map(|e| e.id).collect();
+            let record = Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids };
             dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
         }
-        if !good.is_empty() {
-            s.dele(&good).await?;
-            faults.at("stored");
-            resumed = good.len() as u64;
-            marked.extend(good);
-        }
+        again = read_back_again(&mut dir, here, POP_FOLDER, "UIDL", "on the server", &mut report.notes)?;
+        marked.extend(again.ids.iter().cloned());
     }
+    s.plan_fetches(plan.candidates.iter().map(|c| c.id.as_str()));
     let mut elsewhere = HashMap::new();
     let total = plan.candidates.len() as u64;
     let mut done = 0u64;
@@ -1003,13 +1086,15 @@ async fn pop_run(
         .context("folder \"INBOX\"")?;
         done += batch.len() as u64;
         progress.show(POP_FOLDER, done, total, report.folders[0].archived_bytes);
-        if delete && !archived.is_empty() {
-            s.dele(&archived).await?;
-            faults.at("stored");
+        if delete {
             marked.extend(archived);
         }
     }
     progress.end();
+    for chunk in marked.chunks(opts.batch_size) {
+        s.dele(chunk).await?;
+        faults.at("stored");
+    }
     if marked.is_empty() {
         let _ = s.commit().await;
         return Ok(Some(()));
@@ -1024,9 +1109,284 @@ async fn pop_run(
     let record =
         Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: marked.clone() };
     dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-    report.folders[0].resumed_deletions += resumed;
-    report.folders[0].deleted_messages += marked.len() as u64 - resumed;
+    again.count(&mut report.folders[0]);
+    report.folders[0].deleted_messages += (marked.len() - again.ids.len()) as u64;
     Ok(Some(()))
+}
+
+/// Which folders of a local store a run works on: `--folder` globs, and for the Sent and
+/// Trash presets the folders named so (local stores carry no SPECIAL-USE attributes).
+fn chosen_local(folders: Vec<LocalFolder>, opts: &Options) -> Vec<LocalFolder> {
+    let role = match opts.preset {
+        Some(Preset::Sent) => Some(SpecialUse::Sent),
+        Some(Preset::Trash) => Some(SpecialUse::Trash),
+        _ => None,
+    };
+    folders
+        .into_iter()
+        .filter(|f| opts.folders.keeps_folder(&f.name))
+        .filter(|f| role.is_none_or(|r| SpecialUse::from_name(&f.name) == Some(r)))
+        .collect()
+}
+
+/// `path` absolute with symlinks resolved, also when it does not exist yet: its longest
+/// existing ancestor is resolved and the rest appended.
+fn canonical(path: &Path) -> std::io::Result<PathBuf> {
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
+    let mut rest = Vec::new();
+    let mut at = abs.as_path();
+    loop {
+        match at.canonicalize() {
+            Ok(mut out) => {
+                out.extend(rest.iter().rev());
+                return Ok(out);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let (Some(parent), Some(name)) = (at.parent(), at.file_name()) else { return Err(e) };
+                rest.push(name.to_os_string());
+                at = parent;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Storage use and limit of a Maildir++ `maildirsize` file that sets a limit.
+fn maildirsize_quota(root: &Path) -> Option<(u64, u64)> {
+    let file = std::fs::File::open(root.join("maildirsize")).ok()?;
+    let q = crate::store::maildir::parse_maildirsize(std::io::BufReader::new(file)).ok()??;
+    q.storage().map(|r| (r.usage, r.limit)).filter(|&(_, l)| l > 0)
+}
+
+/// `archive` of a local Maildir or mbox: the same plan, writers, verification and journal
+/// as IMAP (account `maildir:`/`mbox:` and the canonical path, UIDVALIDITY 0, folders by
+/// their on-disk names). Removal unlinks exactly the archived Maildir files after each
+/// batch, or rewrites an mbox without exactly the archived messages, once per folder,
+/// under the mail locks (see [`crate::store::archive::rewrite`]). Stages for the test
+/// faults: `stored` = Maildir files unlinked / the new mbox written beside the old one,
+/// `expunged` = directory flushed / the new mbox renamed over the old one.
+/// Returns `None` when the user declined.
+async fn local_run(
+    target: &Target,
+    opts: &Options,
+    confirm: &Confirm,
+    report: &mut ArchiveReport,
+) -> Result<Option<()>> {
+    let (kind, root, scheme) = match &target.spec {
+        SourceSpec::Maildir(p) => (LocalKind::Maildir, p, "maildir"),
+        SourceSpec::Mbox(p) => (LocalKind::Mbox, p, "mbox"),
+        _ => unreachable!("local target"),
+    };
+    let all = tokio::task::block_in_place(|| crate::store::archive::local::folders(kind, root))?;
+    let source = canonical(root).map_err(|e| crate::store::io_failure("resolve the path of", root, &e))?;
+    let to = canonical(&opts.to).map_err(|e| crate::store::io_failure("resolve the path of", &opts.to, &e))?;
+    if to.starts_with(&source) {
+        return Err(error::usage_hint(
+            format!("the archive directory \"{}\" is inside the source \"{}\"", opts.to.display(), root.display()),
+            "archive to a directory outside the mailbox",
+        ));
+    }
+    if source.starts_with(&to) {
+        return Err(error::usage_hint(
+            format!("the source \"{}\" is inside the archive directory \"{}\"", root.display(), opts.to.display()),
+            "archive to a directory that does not hold the mailbox",
+        ));
+    }
+    let account = format!("{scheme}:{}", source.display());
+    let quota = match kind {
+        LocalKind::Maildir => maildirsize_quota(&source),
+        LocalKind::Mbox => None,
+    };
+    if opts.until_quota.is_some() && quota.is_none() {
+        return Err(error::failure_hint(
+            format!("--until-quota: {} has no quota", target.spec),
+            match kind {
+                LocalKind::Maildir => {
+                    "a Maildir has one only with a Maildir++ maildirsize file that sets a limit; select by --older-than or --larger-than instead"
+                }
+                LocalKind::Mbox => "select by --older-than or --larger-than instead",
+            },
+        ));
+    }
+    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    report.notes.append(&mut dir.notes);
+    let lock = if opts.dry_run || opts.keep_on_server { LockMode::Shared } else { LockMode::Exclusive };
+    let mut src = LocalSource::new(kind, opts.criteria.clone(), lock);
+
+    // The plan: candidates per folder, minus what the archive already holds; what an
+    // earlier run verified and is still in the source is removed by this one.
+    let mut plans = Vec::new();
+    let mut pendings = Vec::new();
+    let mut pending_bytes = 0u64;
+    for f in chosen_local(all, opts) {
+        let pending = if opts.keep_on_server { Vec::new() } else { dir.state.pending_deletions(&account, &f.raw, 0) };
+        let ids: std::collections::HashSet<String> = pending.iter().map(|e| e.id.clone()).collect();
+        let scan = tokio::task::block_in_place(|| src.scan(&f, &ids))
+            .with_context(|| format!("cannot read folder \"{}\"", f.name))?;
+        report.notes.extend(scan.notes);
+        let mut outcome = FolderOutcome { folder: f.name.clone(), ..FolderOutcome::default() };
+        let mut candidates = scan.candidates;
+        // Pending copies come back with the selected backup copies (which the scan found
+        // in the source, so they are here).
+        let finish = already_archived(&dir, &account, &f.raw, 0, &mut candidates, &mut outcome, opts);
+        let (here, gone): (Vec<Entry>, Vec<Entry>) =
+            finish.into_iter().partition(|e| e.kept || scan.still_here.contains(&e.id));
+        pending_bytes += here.iter().map(|e| e.size).sum::<u64>();
+        report.folders.push(outcome);
+        plans.push(FolderPlan { raw: f.raw, name: f.name, uidvalidity: 0, candidates });
+        pendings.push((here, gone));
+    }
+    if let (Some(percent), Some((used, limit))) = (opts.until_quota, quota) {
+        keep_until_quota(&mut plans, used.saturating_sub(pending_bytes), limit, percent, opts);
+    }
+    let mut planned = 0;
+    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
+        o.planned_messages = p.candidates.len() as u64;
+        o.planned_bytes = p.candidates.iter().map(|c| c.size).sum();
+        planned += o.planned_bytes;
+        o.targets = targets_of(&mut dir, &p.name, &p.candidates, opts)?;
+    }
+    if let Some((used, limit)) = quota {
+        let freed = if opts.keep_on_server { 0 } else { planned + pending_bytes };
+        report.quota = Some(QuotaFigures { used_before: used, limit, used_after: used.saturating_sub(freed) });
+    }
+    let nothing = plans.iter().all(|p| p.candidates.is_empty()) && pendings.iter().all(|(h, _)| h.is_empty());
+    if opts.dry_run || (nothing && pendings.iter().all(|(_, g)| g.is_empty())) {
+        return Ok(Some(()));
+    }
+    if !nothing && !confirm.ask(report)? {
+        eprintln!("nothing was changed");
+        return Ok(None);
+    }
+
+    let mut faults = Faults::from_env();
+    let progress = progress_of(report);
+    let delete = !opts.keep_on_server;
+    for (i, (plan, (here, gone))) in plans.iter().zip(pendings).enumerate() {
+        src.select(&plan.raw);
+        let context = || format!("folder \"{}\"", plan.name);
+        // Archived earlier and no longer in the source: removed already (by the earlier
+        // run just before it was stopped, or by another client).
+        if !gone.is_empty() {
+            let ids = gone.into_iter().map(|e| e.id).collect();
+            let record = Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids };
+            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+        }
+        // mbox: removed all at once at the end of the folder (one rewrite).
+        let mut remove: Vec<String> = Vec::new();
+        let mut again = ReadBack { ids: Vec::new(), kept: 0 };
+        if delete {
+            again = read_back_again(&mut dir, here, &plan.name, "message", "in the source", &mut report.notes)?;
+            match kind {
+                LocalKind::Maildir if !again.ids.is_empty() => {
+                    local_unlink(
+                        &mut src,
+                        &mut dir,
+                        &source,
+                        &account,
+                        plan,
+                        &again.ids,
+                        &mut faults,
+                        &mut report.notes,
+                    )
+                    .with_context(context)?;
+                    again.count(&mut report.folders[i]);
+                }
+                LocalKind::Maildir => {}
+                LocalKind::Mbox => remove.extend(again.ids.iter().cloned()),
+            }
+        }
+        let mut elsewhere = HashMap::new();
+        let total = plan.candidates.len() as u64;
+        let mut done = 0u64;
+        for batch in plan.candidates.chunks(opts.batch_size) {
+            let mut run = FolderRun {
+                s: &mut src,
+                dir: &mut dir,
+                account: &account,
+                plan,
+                opts,
+                outcome: &mut report.folders[i],
+                notes: &mut report.notes,
+                faults: &mut faults,
+                progress: &progress,
+            };
+            let archived = match opts.format {
+                ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
+                ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
+            }
+            .with_context(context)?;
+            done += batch.len() as u64;
+            progress.show(&plan.name, done, total, report.folders[i].archived_bytes);
+            if delete && !archived.is_empty() {
+                match kind {
+                    LocalKind::Maildir => {
+                        let n = local_unlink(
+                            &mut src,
+                            &mut dir,
+                            &source,
+                            &account,
+                            plan,
+                            &archived,
+                            &mut faults,
+                            &mut report.notes,
+                        )
+                        .with_context(context)?;
+                        report.folders[i].deleted_messages += n;
+                    }
+                    LocalKind::Mbox => remove.extend(archived),
+                }
+            }
+        }
+        if delete && kind == LocalKind::Mbox && !remove.is_empty() {
+            let rewrite =
+                tokio::task::block_in_place(|| src.prepare_rewrite(&plan.raw, &remove)).with_context(context)?;
+            faults.at("stored");
+            tokio::task::block_in_place(|| rewrite.commit()).with_context(context)?;
+            faults.at("expunged");
+            let n = remove.len() as u64;
+            let record =
+                Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids: remove };
+            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+            again.count(&mut report.folders[i]);
+            report.folders[i].deleted_messages += n - again.ids.len() as u64;
+        }
+    }
+    progress.end();
+    Ok(Some(()))
+}
+
+/// Removes archived Maildir messages (unlink, directory fsync, `maildirsize`), then
+/// journals it. Returns how many files were removed.
+#[allow(clippy::too_many_arguments)]
+fn local_unlink(
+    src: &mut LocalSource,
+    dir: &mut ArchiveDir,
+    root: &Path,
+    account: &str,
+    plan: &FolderPlan,
+    ids: &[String],
+    faults: &mut Faults,
+    notes: &mut Vec<String>,
+) -> Result<u64> {
+    let u = tokio::task::block_in_place(|| src.unlink(&plan.raw, ids))?;
+    faults.at("stored");
+    if let Some(note) = tokio::task::block_in_place(|| src.sync(root, &u))? {
+        notes.push(note);
+    }
+    faults.at("expunged");
+    if !u.gone.is_empty() {
+        notes.push(format!(
+            "folder \"{}\": {} archived messages were removed by another client meanwhile",
+            plan.name,
+            u.gone.len()
+        ));
+    }
+    let removed = u.removed.len() as u64;
+    let ids: Vec<String> = u.removed.into_iter().chain(u.gone).collect();
+    let record = Record::Deleted { account: account.to_string(), folder: plan.raw.clone(), uidvalidity: 0, ids };
+    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+    Ok(removed)
 }
 
 /// Reads an archived copy back and compares it with its journal entry.
@@ -1119,5 +1479,10 @@ mod tests {
         assert!(Confirm { yes: true, tty: false }.ask(&r).unwrap());
         let e = Confirm { yes: false, tty: false }.ask(&r).unwrap_err();
         assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+        // Refused before anything is done, unless it can never need to ask.
+        let e = Confirm::new(false, false, false).err().expect("refused");
+        assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+        assert!(Confirm::new(false, true, false).is_ok() && Confirm::new(true, false, false).is_ok());
+        assert!(Confirm::new(false, false, true).is_ok());
     }
 }

@@ -1,14 +1,14 @@
 //! `mailsweep deleters logs`: who deletes the mail, from Dovecot's logs.
 
 use anyhow::Result;
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
 
 use crate::cli::{DeletersArgs, DeletersCommand, DeletersLogsArgs, GlobalArgs};
 use crate::error;
 use crate::exit::ExitCode;
 use crate::logs::{self, Filter};
-use crate::model::{Status, Thresholds};
+use crate::model::{Status, Thresholds, when};
 use crate::report::Format;
 use crate::report::deleters::{self as render, DeletersFilters};
 
@@ -73,42 +73,17 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
     })
 }
 
-/// `--since`/`--until`: RFC 3339, a local date or date-time, or an age (`7d`, `12h`, `30m`, `2w`).
+/// `--since`/`--until`: RFC 3339, a local date or date-time, or an age counted back from
+/// now with the tool's one unit table ([`when::parse_age`]: `7d`, `12h`, `90min`, `6m` =
+/// six months).
 fn parse_when(s: &str, now: Timestamp, tz: &TimeZone, flag: &str) -> Result<Timestamp> {
-    let s = s.trim();
-    if let Ok(t) = s.parse::<Timestamp>() {
-        return Ok(t);
-    }
-    if let Some((n, unit)) = s.char_indices().last().map(|(i, c)| (&s[..i], c))
-        && let Ok(n) = n.parse::<i64>()
-    {
-        let span = match unit {
-            'w' => Some(n.weeks()),
-            'd' => Some(n.days()),
-            'h' => Some(n.hours()),
-            'm' => Some(n.minutes()),
-            _ => None,
-        };
-        if let Some(span) = span {
-            // Calendar units need a zone: days are local days.
-            if let Ok(z) = now.to_zoned(tz.clone()).checked_sub(span) {
-                return Ok(z.timestamp());
-            }
-        }
-    }
-    let civil = s
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .or_else(|| s.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
-    if let Some(dt) = civil
-        && let Ok(z) = dt.to_zoned(tz.clone())
-    {
-        return Ok(z.timestamp());
-    }
-    Err(error::usage_hint(
-        format!("{flag} {s:?} is not a time"),
-        "use RFC 3339 (2026-11-22T10:00:00Z), a local date or date-time (2026-11-22, \"2026-11-22 10:00\") or an age (7d, 12h)",
-    ))
+    when::parse_cutoff_in(s, now, tz).map_err(|e| {
+        error::usage_hint(
+            format!("{flag}: {e}"),
+            "use RFC 3339 (2026-11-22T10:00:00Z), a local date or date-time (2026-11-22, \"2026-11-22 10:00\") or \
+             an age (7d, 12h, 90min; m is months, write min for minutes)",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -125,7 +100,12 @@ mod tests {
         assert_eq!(p("2026-11-01 10:30").unwrap(), "2026-11-01T10:30:00Z");
         assert_eq!(p("7d").unwrap(), "2026-11-15T12:00:00Z");
         assert_eq!(p("12h").unwrap(), "2026-11-22T00:00:00Z");
-        let e = p("yesterday").unwrap_err();
-        assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+        assert_eq!(p("90min").unwrap(), "2026-11-22T10:30:00Z");
+        assert_eq!(p("6m").unwrap(), "2026-05-22T12:00:00Z", "m is months, as in every cutoff of the tool");
+        for bad in ["yesterday", "30mn", "30"] {
+            let e = p(bad).unwrap_err();
+            assert_eq!(error::exit_code(&e), ExitCode::Unknown);
+            assert!(error::one_line(&e).starts_with("--since: "), "{}", error::one_line(&e));
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! `mailsweep deleters watch` and `deleters snapshot`: who removes mail, seen from the
-//! mailbox itself. Orchestration only: the IMAP/POP3 adapters read, [`crate::deleters`]
-//! remembers and judges, [`crate::report::deleters_live`] prints.
+//! mailbox itself: INBOX, and over IMAP the Trash and Junk folders (what leaves them is
+//! a server expiry at a fixed age or someone emptying them, [`crate::deleters::expiry`]).
+//! Orchestration only: the IMAP/POP3 adapters read, [`crate::deleters`] remembers and
+//! judges, [`crate::report::deleters_live`] prints.
 //!
 //! `deleters` dispatches synchronously (`deleters logs` needs no network), so these two
 //! run their async work with `block_in_place` on the multi-threaded runtime.
@@ -17,6 +19,7 @@ use crate::cli::{DeletersSnapshotArgs, DeletersWatchArgs, GlobalArgs};
 use crate::config::Config;
 use crate::deleters::diff::{InboxSnapshot, diff};
 use crate::deleters::evidence::{self, Cause, Destination, MessageInfo, Observation, Removal};
+use crate::deleters::expiry::{self, FolderChange, FolderState, Sweep};
 use crate::deleters::live::{FlagUpdate, Notice, Tracker};
 use crate::deleters::state::{self, FolderMark, Run, SnapshotState};
 use crate::error;
@@ -27,8 +30,8 @@ use crate::model::{Protocol, ServerSpec, SourceSpec, Status};
 use crate::net::NetSettings;
 use crate::report::Format;
 use crate::report::deleters_live::{
-    self as render, CauseCounts, Event, HistoryDoc, InboxDoc, LIVE_SCHEMA_VERSION, RemovalDoc, SnapshotReport,
-    UidvalidityDoc, WatchSummary,
+    self as render, CauseCounts, Event, FolderDoc, HistoryDoc, InboxDoc, LIVE_SCHEMA_VERSION, RemovalDoc,
+    SnapshotReport, SweepDoc, UidvalidityDoc, WatchSummary,
 };
 use crate::secret::Credentials;
 use crate::source::{self, Target};
@@ -68,25 +71,12 @@ fn one_server(
     Ok((target.clone(), spec.clone(), creds))
 }
 
-/// `90s`, `30m`, `2h`, `1d`, `1w`, or seconds.
+/// `90s`, `30min`, `2h`, `1d`, `1w`, or seconds: the tool's one unit table
+/// ([`crate::model::when::parse_age`]), where `m` is months.
 pub fn parse_duration(s: &str, flag: &str) -> Result<Duration> {
-    let s = s.trim();
-    let (n, unit) = match s.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
-        _ => (s, 's'),
-    };
-    let secs = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 7 * 86_400,
-        _ => 0,
-    };
-    match n.trim().parse::<u64>() {
-        Ok(n) if n > 0 && secs > 0 => Ok(Duration::from_secs(n.saturating_mul(secs))),
-        _ => Err(error::usage_hint(format!("{flag} {s:?} is not a duration"), "write 90s, 30m, 2h or 1d")),
-    }
+    crate::model::when::parse_duration_secs(s, Timestamp::now())
+        .map(Duration::from_secs)
+        .map_err(|e| error::usage_hint(format!("{flag}: {e}"), "write 90s, 30min, 2h or 1d (m is months, min minutes)"))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -118,8 +108,16 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
     let label = target.label();
     let pop = spec.protocol == Protocol::Pop3;
     let mut notes = Vec::new();
+    if let Some(v) = prev.as_ref().and_then(|p| p.upgraded_from) {
+        notes.push(format!(
+            "state file upgraded from version {v} to {}: its history is kept; Trash and Junk are watched from this \
+             run on",
+            state::STATE_VERSION
+        ));
+    }
 
-    // Read the mailbox; over IMAP keep the connection to look for moved messages.
+    // Read the mailbox; over IMAP keep the connection to look at Trash and Junk and for
+    // moved messages.
     let (uidvalidity, messages, mut conn) = if pop {
         let known: HashSet<String> =
             prev.iter().flat_map(|p| p.inbox.messages.iter().filter_map(|m| m.uidl.clone())).collect();
@@ -137,8 +135,22 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
         (l.uidvalidity, l.messages, Some(c))
     };
     let inbox = InboxSnapshot { uidvalidity, taken_at: now, messages };
+    let changes = match conn.as_mut() {
+        Some(c) => look_at_folders(c, prev.as_ref().map_or(&[][..], |p| &p.watched), now, &label).await?,
+        None => Vec::new(),
+    };
+    for ch in &changes {
+        if let Some((old, new)) = ch.uidvalidity_change {
+            notes.push(format!(
+                "{}'s UIDVALIDITY changed from {old} to {new}: the server renumbered it; watching it starts over, \
+                 nothing counted as removed",
+                ch.state.name
+            ));
+        }
+    }
+    let watched: Vec<FolderState> = changes.iter().map(|c| c.state.clone()).collect();
 
-    let (st, report_removals, arrived, uv_change, first_run, previous_run) = match prev {
+    let (st, report_removals, sweeps, arrived, uv_change, first_run, previous_run) = match prev {
         None => {
             let folders = match conn.as_mut() {
                 Some(c) => iw::folder_marks(c).await?,
@@ -147,35 +159,38 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
             let n = inbox.messages.len() as u64;
             let mut st = SnapshotState::new(account.clone(), inbox);
             st.folders = folders;
-            st.record(Run { at: now, messages: n, arrived: 0, removed: 0 }, Vec::new());
+            st.watched = watched;
+            st.record(Run { at: now, messages: n, arrived: 0, removed: 0 }, Vec::new(), Vec::new());
             notes.push(format!(
                 "first snapshot: {n} message(s) recorded; run again (from cron, every 15-60 minutes) to see what \
                  disappears"
             ));
-            (st, Vec::new(), 0, None, true, None)
+            (st, Vec::new(), Vec::new(), 0, None, true, None)
         }
         Some(mut st) => {
             let previous = st.inbox.taken_at;
             let d = diff(&st.inbox, inbox);
-            let wanted: Vec<String> = d.removed.iter().filter_map(|m| m.message_id.clone()).collect();
-            let mut found: HashMap<String, (String, bool)> = HashMap::new();
+            let mut wanted: Vec<String> = d.removed.iter().filter_map(|m| m.message_id.clone()).collect();
+            wanted.extend(changes.iter().flat_map(|c| c.removed.iter().filter_map(|m| m.message_id.clone())));
+            let mut found: HashMap<String, Vec<(String, bool)>> = HashMap::new();
             if let Some(c) = conn.as_mut() {
                 let (marks, f) = iw::locate(c, &st.folders, &wanted).await.context("cannot look for moved messages")?;
                 st.folders = marks;
                 found = f;
             }
-            let removals: Vec<Removal> = d
+            let mut removals: Vec<Removal> = d
                 .removed
                 .into_iter()
                 .map(|m| {
-                    let dest = m
-                        .message_id
-                        .as_ref()
-                        .and_then(|id| found.get(id))
-                        .map(|(folder, trash)| Destination { folder: folder.clone(), trash: *trash });
+                    let dest = destination(&found, "INBOX", m.message_id.as_deref());
                     Removal::new("INBOX", m, now, dest.as_ref())
                 })
                 .collect();
+            // Restored from Trash or Junk to INBOX: a new INBOX message with its Message-ID.
+            let new_in_inbox: HashSet<&str> =
+                d.current.iter().filter(|m| m.first_seen == now).filter_map(|m| m.message_id.as_deref()).collect();
+            let (folder_removals, sweeps) = folder_removals(&changes, &found, &new_in_inbox, now);
+            removals.extend(folder_removals);
             if let Some((old, new)) = d.uidvalidity_change {
                 notes.push(format!(
                     "INBOX's UIDVALIDITY changed from {old} to {new}: the server renumbered the folder (index rebuilt, \
@@ -184,15 +199,16 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
                 ));
             }
             st.inbox = InboxSnapshot { uidvalidity, taken_at: now, messages: d.current };
+            st.watched = watched;
             let run = Run {
                 at: now,
                 messages: st.inbox.messages.len() as u64,
                 arrived: d.arrived as u64,
-                removed: removals.len() as u64,
+                removed: removals.iter().filter(|r| r.folder == "INBOX").count() as u64,
             };
-            st.record(run, removals.clone());
+            st.record(run, removals.clone(), sweeps.clone());
             let uv = d.uidvalidity_change.map(|(old, new)| UidvalidityDoc { old, new, unmatched: d.unmatched as u64 });
-            (st, removals, d.arrived as u64, uv, false, Some(previous))
+            (st, removals, sweeps, d.arrived as u64, uv, false, Some(previous))
         }
     };
     if let Some(c) = conn.take() {
@@ -208,8 +224,22 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
         to: now,
         arrivals,
         inbox_only: pop,
+        sweeps: &st.sweeps,
     });
     let status = if report_removals.iter().any(|r| r.cause.is_unexplained()) { Status::Warning } else { Status::Ok };
+    let folders = changes
+        .iter()
+        .map(|c| FolderDoc {
+            folder: c.state.name.clone(),
+            role: c.state.role,
+            uidvalidity: c.state.uidvalidity,
+            messages: c.state.messages,
+            tracked: c.state.tracked.len() as u64,
+            arrived: c.arrived,
+            removed: c.removed.len() as u64,
+            sweep: sweeps.iter().find(|s| s.folder == c.state.name).map(SweepDoc::from),
+        })
+        .collect();
     let report = SnapshotReport {
         schema_version: LIVE_SCHEMA_VERSION,
         command: "deleters snapshot",
@@ -225,13 +255,15 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
             uidvalidity: st.inbox.uidvalidity,
             messages: st.inbox.messages.len() as u64,
             arrived,
-            removed: report_removals.len() as u64,
+            removed: report_removals.iter().filter(|r| r.folder == "INBOX").count() as u64,
         },
         uidvalidity_change: uv_change,
         removals: report_removals.iter().map(RemovalDoc::from).collect(),
+        folders,
         history: HistoryDoc {
             removals: st.removals.len() as u64,
             since: st.removals.first().map(|r| crate::report::rfc3339(r.noticed)),
+            sweeps: st.sweeps.len() as u64,
         },
         verdicts,
         notes,
@@ -240,6 +272,73 @@ async fn snapshot_run(global: &GlobalArgs, args: DeletersSnapshotArgs) -> Result
     state::save(&path, &st)?;
     super::emit(|out| Ok(render::render_snapshot(out, &report, json)?))?;
     Ok(if status == Status::Warning { ExitCode::Warning } else { ExitCode::Ok })
+}
+
+/// Looks at Trash and Junk (special-use, else by name): what changed since `prev`.
+async fn look_at_folders(c: &mut Conn, prev: &[FolderState], now: Timestamp, label: &str) -> Result<Vec<FolderChange>> {
+    let picked = iw::watched_folders(c).await.with_context(|| format!("cannot list the folders of {label}"))?;
+    let mut out = Vec::new();
+    for (raw, name, role) in picked {
+        let before = prev.iter().find(|p| p.raw == raw && p.role == role);
+        let listing = iw::read_folder(c, before, &raw)
+            .await
+            .with_context(|| format!("cannot read folder {name:?} of {label}"))?;
+        out.push(match (listing, before) {
+            (Some(l), _) => expiry::update(before, &name, &raw, role, l, now),
+            // Unchanged: everything stayed, seen again now.
+            (None, Some(b)) => FolderChange {
+                state: FolderState { taken_at: now, ..b.clone() },
+                removed: Vec::new(),
+                kept: b.tracked.clone(),
+                arrived: 0,
+                uidvalidity_change: None,
+                from: b.taken_at,
+            },
+            // Listed but not readable: nothing to watch there yet.
+            (None, None) => continue,
+        });
+    }
+    Ok(out)
+}
+
+/// Where a message that left `from` went: the first other folder it was found in.
+fn destination(
+    found: &HashMap<String, Vec<(String, bool)>>,
+    from: &str,
+    message_id: Option<&str>,
+) -> Option<Destination> {
+    let places = found.get(message_id?)?;
+    places.iter().find(|(f, _)| f != from).map(|(folder, trash)| Destination { folder: folder.clone(), trash: *trash })
+}
+
+/// The removals from Trash and Junk (found elsewhere: filed or restored; else without
+/// trace) and the sweep each folder's traceless ones make.
+fn folder_removals(
+    changes: &[FolderChange],
+    found: &HashMap<String, Vec<(String, bool)>>,
+    new_in_inbox: &HashSet<&str>,
+    now: Timestamp,
+) -> (Vec<Removal>, Vec<Sweep>) {
+    let mut removals = Vec::new();
+    let mut sweeps = Vec::new();
+    for ch in changes {
+        let name = &ch.state.name;
+        let mut vanished = Vec::new();
+        for m in &ch.removed {
+            let id = m.message_id.as_deref();
+            let dest = if id.is_some_and(|i| new_in_inbox.contains(i)) {
+                Some(Destination { folder: "INBOX".into(), trash: false })
+            } else {
+                destination(found, name, id)
+            };
+            if dest.is_none() {
+                vanished.push(m.clone());
+            }
+            removals.push(Removal::new(name, m.info(ch.from), now, dest.as_ref()));
+        }
+        sweeps.extend(Sweep::new(&ch.state, ch.from, now, &vanished, &ch.kept));
+    }
+    (removals, sweeps)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,6 +369,13 @@ struct Watcher {
     pending: Vec<(MessageInfo, Timestamp)>,
     need_fetch: bool,
     started: Timestamp,
+    /// Trash and Junk as last looked at, and what left them.
+    watched: Vec<FolderState>,
+    sweeps: Vec<Sweep>,
+    /// Messages of the sweeps that left without trace (all, where `removals` keeps examples).
+    swept: u64,
+    folders_every: Duration,
+    next_folders: Instant,
 }
 
 /// Why the watch stops.
@@ -407,14 +513,71 @@ impl Watcher {
         let (marks, found) = iw::locate(h, &self.marks, &wanted).await?;
         self.marks = marks;
         for (m, noticed) in std::mem::take(&mut self.pending) {
-            let dest = m
-                .message_id
-                .as_ref()
-                .and_then(|id| found.get(id))
-                .map(|(folder, trash)| Destination { folder: folder.clone(), trash: *trash });
+            let dest = destination(&found, "INBOX", m.message_id.as_deref());
             let r = Removal::new("INBOX", m, noticed, dest.as_ref());
             self.emit(noticed, &Event::Removed { removal: (&r).into() })?;
             self.removals.push(r);
+        }
+        Ok(())
+    }
+
+    /// Looks at Trash and Junk (STATUS; their UIDs when it moved) and reports what left
+    /// them: up to [`state::EXAMPLES_PER_SWEEP`] `removed` events per folder, then one
+    /// `folder_swept` event with the reading of all.
+    async fn check_folders(&mut self) -> Result<()> {
+        if !self.pending.is_empty() {
+            // INBOX removals first: their search must see the folders' counters move.
+            self.next_folders = Instant::now() + 2 * SETTLE;
+            return Ok(());
+        }
+        let now = Timestamp::now();
+        self.next_folders = Instant::now() + self.folders_every;
+        let h = self.h.as_mut().expect("connected");
+        let mut changes = Vec::new();
+        for st in &self.watched {
+            let listing = iw::read_folder(h, Some(st), &st.raw)
+                .await
+                .with_context(|| format!("cannot read folder {:?}", st.name))?;
+            changes.push(match listing {
+                Some(l) => expiry::update(Some(st), &st.name, &st.raw, st.role, l, now),
+                None => FolderChange {
+                    state: FolderState { taken_at: now, ..st.clone() },
+                    removed: Vec::new(),
+                    kept: Vec::new(),
+                    arrived: 0,
+                    uidvalidity_change: None,
+                    from: st.taken_at,
+                },
+            });
+        }
+        self.watched = changes.iter().map(|c| c.state.clone()).collect();
+        let wanted: Vec<String> =
+            changes.iter().flat_map(|c| c.removed.iter().filter_map(|m| m.message_id.clone())).collect();
+        if changes.iter().all(|c| c.removed.is_empty()) {
+            return Ok(());
+        }
+        let (marks, found) = iw::locate(h, &self.marks, &wanted).await?;
+        self.marks = marks;
+        // Restored to INBOX: the watcher knows INBOX's messages.
+        let inbox: Vec<MessageInfo> = self.tracker.present();
+        let in_inbox: HashSet<&str> = inbox.iter().filter_map(|m| m.message_id.as_deref()).collect();
+        let (removals, sweeps) = folder_removals(&changes, &found, &in_inbox, now);
+        let mut shown: HashMap<String, usize> = HashMap::new();
+        for r in removals {
+            if r.cause == Cause::VanishedElsewhere {
+                let n = shown.entry(r.folder.clone()).or_default();
+                *n += 1;
+                if *n > state::EXAMPLES_PER_SWEEP {
+                    continue;
+                }
+            }
+            self.emit(now, &Event::Removed { removal: (&r).into() })?;
+            self.removals.push(r);
+        }
+        for sw in sweeps {
+            self.swept += sw.removed;
+            self.emit(now, &Event::FolderSwept { sweep: (&sw).into() })?;
+            self.sweeps.push(sw);
         }
         Ok(())
     }
@@ -428,14 +591,18 @@ impl Watcher {
             to: now,
             arrivals: self.tracker.arrivals,
             inbox_only: false,
+            sweeps: &self.sweeps,
         });
+        let mut removals = CauseCounts::of(&self.removals);
+        removals.vanished_elsewhere = self.swept;
         WatchSummary {
             source: self.source.clone(),
             status: self.status(),
             watching_since: crate::report::rfc3339(self.started),
             arrivals: self.tracker.arrivals,
             messages: present.len() as u64,
-            removals: CauseCounts::of(&self.removals),
+            removals,
+            sweeps: self.sweeps.len() as u64,
             verdicts,
         }
     }
@@ -530,6 +697,8 @@ impl Watcher {
                     }
                 }
                 _ = tokio::time::sleep_until(settle) => break,
+                // The helper connection looks at Trash and Junk while this one idles.
+                _ = tokio::time::sleep_until(self.next_folders) => self.check_folders().await?,
                 _ = sleep_opt(summary_at) => {
                     self.print_summary(false)?;
                     if let Some((at, every)) = summary.as_mut() {
@@ -554,6 +723,7 @@ impl Watcher {
                 self.fetch_new().await?;
             }
             self.settle().await?;
+            self.check_folders().await?;
         }
         Ok(result)
     }
@@ -603,6 +773,7 @@ async fn watch_run(global: &GlobalArgs, args: DeletersWatchArgs) -> Result<ExitC
     let json = json_format(args.format, "deleters watch")?;
     let duration = args.duration.as_deref().map(|d| parse_duration(d, "--for")).transpose()?;
     let every = args.summary_every.as_deref().map(|d| parse_duration(d, "--summary-every")).transpose()?;
+    let folders_every = parse_duration(&args.folders_every, "--folders-every")?;
     let (target, spec, creds) = one_server(global, &args.source, &args.target, "deleters watch")?;
     if spec.protocol != Protocol::Imap {
         return Err(error::usage_hint(
@@ -633,17 +804,28 @@ async fn watch_run(global: &GlobalArgs, args: DeletersWatchArgs) -> Result<ExitC
         pending: Vec::new(),
         need_fetch: false,
         started: Timestamp::now(),
+        watched: Vec::new(),
+        sweeps: Vec::new(),
+        swept: 0,
+        folders_every,
+        next_folders: Instant::now() + folders_every,
     };
     // The first connection must work: a wrong password or host is an error, not a retry.
     wt.connect().await.with_context(|| format!("cannot connect to {label}"))?;
     wt.load().await.with_context(|| format!("cannot read INBOX of {label}"))?;
     let h = wt.h.as_mut().expect("connected");
     wt.marks = iw::folder_marks(h).await.with_context(|| format!("cannot list the folders of {label}"))?;
+    wt.watched = look_at_folders(h, &[], wt.started, &label).await?.into_iter().map(|c| c.state).collect();
     let started = Event::Started {
         source: label.clone(),
         messages: wt.tracker.len() as u64,
         uidvalidity: wt.tracker.uidvalidity,
         qresync: wt.qresync,
+        watched_folders: wt.watched.iter().map(|w| w.name.clone()).collect(),
+        until: duration
+            .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+            .and_then(|d| wt.started.checked_add(d).ok())
+            .map(crate::report::rfc3339),
     };
     wt.emit(wt.started, &started)?;
     if args.canary {
@@ -714,7 +896,8 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(parse_duration("90s", "--for").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("30m", "--for").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("30min", "--for").unwrap(), Duration::from_secs(1800));
+        assert!(parse_duration("1m", "--for").unwrap() >= Duration::from_secs(28 * 86_400), "m is months");
         assert_eq!(parse_duration("2h", "--for").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse_duration("1d", "--for").unwrap(), Duration::from_secs(86_400));
         assert_eq!(parse_duration("45", "--for").unwrap(), Duration::from_secs(45));

@@ -346,6 +346,7 @@ fn snapshot_findings(t: &Target) -> Vec<Finding> {
         to: to.unwrap_or_else(Timestamp::now),
         arrivals: st.runs.iter().map(|r| r.arrived).sum(),
         inbox_only: spec.protocol == Protocol::Pop3,
+        sweeps: &st.sweeps,
     });
     let history = doctor::SnapshotHistory {
         runs: st.runs.len() as u64,

@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::expiry::{self, Sweep};
 use crate::model::Status;
 use crate::model::verdict::{
     self, Access, Advice, ClientSummary, ClientTotals, Confidence, ON_DOWNLOAD_LAG_SECS, ServerExpunges, Verdict,
@@ -50,6 +51,10 @@ pub struct MessageInfo {
     /// When it reached the server: INTERNALDATE (IMAP) or the newest `Received:` date (POP3).
     #[serde(default)]
     pub arrived: Option<Timestamp>,
+    /// SAVEDATE (RFC 8514): when it was put into its folder, where the server says (Trash
+    /// and Junk only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved: Option<Timestamp>,
     #[serde(default)]
     pub size: u64,
     #[serde(default)]
@@ -211,6 +216,9 @@ pub struct Observation<'a> {
     pub arrivals: u64,
     /// The observer sees INBOX only (POP3): a filed message looks vanished.
     pub inbox_only: bool,
+    /// What left the watched Trash and Junk folders without trace ([`super::expiry`]).
+    /// With sweeps, `vanished_elsewhere` removals are only examples of them.
+    pub sweeps: &'a [Sweep],
 }
 
 /// One batch of removals without trace (one POP session, as far as can be told).
@@ -404,7 +412,9 @@ pub fn timelines(obs: &Observation<'_>) -> (Vec<ClientSummary>, ServerExpunges) 
         }
         clients.push(c);
     }
-    let elsewhere: Vec<&Removal> = obs.removals.iter().filter(|r| r.cause == Cause::VanishedElsewhere).collect();
+    // With sweeps, the watched folders are judged by [`expiry::judge`], not as server expunges.
+    let elsewhere: Vec<&Removal> =
+        obs.removals.iter().filter(|r| r.cause == Cause::VanishedElsewhere && obs.sweeps.is_empty()).collect();
     let mut server = ServerExpunges { messages: elsewhere.len() as u64, ..ServerExpunges::default() };
     for r in &elsewhere {
         if server.folders.len() < 8 && !server.folders.contains(&r.folder) {
@@ -468,6 +478,16 @@ pub fn judge(obs: &Observation<'_>) -> Vec<Verdict> {
                 }];
             }
             _ => {}
+        }
+    }
+    if !obs.sweeps.is_empty() {
+        let examples = of(obs, &[Cause::VanishedElsewhere]);
+        let folder_verdicts = expiry::judge(obs.sweeps, &examples);
+        if !folder_verdicts.is_empty() {
+            // Something was removed: INBOX being quiet is said by the absence of its verdicts.
+            verdicts.retain(|v| v.kind != VerdictKind::NothingWrong);
+            verdicts.extend(folder_verdicts);
+            verdicts.sort_by_key(|v| v.kind);
         }
     }
     verdicts
@@ -601,7 +621,13 @@ fn evidence(v: &Verdict, obs: &Observation<'_>, batches: &[Batch], model: &[Stri
         }
         VerdictKind::ImapFiling => {
             let rs = of(obs, &[Cause::Filed]);
-            e.push(format!("{} message(s) left INBOX and reappeared in {}", rs.len(), folders_of(&rs)));
+            let from: BTreeSet<&str> = rs.iter().map(|r| r.folder.as_str()).collect();
+            e.push(format!(
+                "{} message(s) left {} and reappeared in {}",
+                rs.len(),
+                from.into_iter().collect::<Vec<_>>().join(", "),
+                folders_of(&rs)
+            ));
             e.push(format!("examples: {}", examples(&rs)));
         }
         VerdictKind::ServerExpiry => {
@@ -666,7 +692,15 @@ mod tests {
     }
 
     fn obs<'a>(removals: &'a [Removal], present: &'a [MessageInfo]) -> Observation<'a> {
-        Observation { removals, present, from: ts(T0), to: ts(T0 + 2 * D), arrivals: 10, inbox_only: false }
+        Observation {
+            removals,
+            present,
+            from: ts(T0),
+            to: ts(T0 + 2 * D),
+            arrivals: 10,
+            inbox_only: false,
+            sweeps: &[],
+        }
     }
 
     fn kinds(v: &[Verdict]) -> Vec<VerdictKind> {
@@ -803,6 +837,41 @@ mod tests {
         let v = judge(&obs(&removals, &present));
         assert_eq!(kinds(&v), vec![VerdictKind::ServerExpiry]);
         assert!(v[0].evidence[0].contains("from Trash"), "{:?}", v[0].evidence);
+    }
+
+    #[test]
+    fn trash_sweeps_replace_nothing_wrong_and_sit_beside_inbox_verdicts() {
+        use crate::deleters::expiry::{FolderMessage, FolderState, Role, Sweep};
+        let now = T0 + 40 * D;
+        let fm = |uid: u32, days: i64| FolderMessage {
+            uid,
+            message_id: None,
+            arrived: Some(ts(now - days * D)),
+            saved: None,
+            first_seen: ts(T0),
+        };
+        let st = FolderState {
+            name: "Trash".into(),
+            raw: "Trash".into(),
+            role: Role::Trash,
+            uidvalidity: Some(1),
+            uidnext: Some(9),
+            messages: 2,
+            taken_at: ts(now),
+            since: ts(T0),
+            tracked: vec![fm(3, 20), fm(4, 2)],
+        };
+        let sweep = Sweep::new(&st, ts(now - H), ts(now), &[fm(1, 45), fm(2, 31)], &st.tracked).unwrap();
+        let present = vec![msg(1, T0, T0)];
+        let o = Observation { sweeps: std::slice::from_ref(&sweep), ..obs(&[], &present) };
+        assert_eq!(kinds(&judge(&o)), vec![VerdictKind::ServerExpiry]);
+        let removals: Vec<Removal> =
+            (0..3).map(|i| gone(msg(i, T0 + i as i64 * H, T0), T0 + i as i64 * H + MIN)).collect();
+        let o = Observation { removals: &removals, sweeps: std::slice::from_ref(&sweep), ..obs(&[], &present) };
+        let v = judge(&o);
+        assert_eq!(kinds(&v), vec![VerdictKind::PopDeletesOnDownload, VerdictKind::ServerExpiry]);
+        assert_eq!(v[0].status, Status::Warning);
+        assert_eq!(v[1].status, Status::Ok);
     }
 
     #[test]

@@ -7,6 +7,13 @@
 //! A file that does not parse, was written by a newer mailsweep, or belongs to another
 //! account is refused with an error that says how to start over (`--reset`), never
 //! overwritten silently: the history it holds is what the verdicts are made of.
+//!
+//! Versions: 1 remembered INBOX, the other folders' counters and the removals. 2 adds the
+//! Trash and Junk folders' messages (`watched`, bounded by [`expiry::MAX_TRACKED`] each)
+//! and the sweeps read from them (`sweeps`). A version 1 file is migrated on load: its
+//! history is kept, the new fields start empty (Trash and Junk are watched from that run
+//! on), and [`SnapshotState::upgraded_from`] tells the caller to say so; it is written
+//! back as version 2.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,17 +23,25 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::diff::InboxSnapshot;
-use super::evidence::Removal;
+use super::evidence::{Cause, Removal};
+use super::expiry::{self, FolderState, Sweep};
 use crate::error;
 use crate::model::{Protocol, ServerSpec};
 
 /// The version of the state file this mailsweep writes and reads.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
+/// The oldest version this mailsweep migrates.
+const OLDEST_READABLE: u32 = 1;
 /// The `kind` field, so a stray JSON file is not mistaken for a state file.
 pub const STATE_KIND: &str = "mailsweep deleters snapshot";
 /// Runs remembered (one line each), and removals kept for the age pattern.
 const MAX_RUNS: usize = 500;
 const MAX_REMOVALS: usize = 2000;
+/// Sweeps of Trash and Junk kept for the expiry age (each is a few hundred bytes).
+const MAX_SWEEPS: usize = 500;
+/// Messages that left Trash or Junk without trace are kept as removals (examples) up to
+/// this many per sweep: the sweep holds the counts and ages of all.
+pub const EXAMPLES_PER_SWEEP: usize = 20;
 /// Removals older than this are forgotten: a habit a year old says little about today.
 const REMOVAL_HORIZON_SECS: i64 = 180 * 86_400;
 
@@ -67,6 +82,15 @@ pub struct SnapshotState {
     /// Past removals (bounded), for the age-at-disappearance pattern.
     #[serde(default)]
     pub removals: Vec<Removal>,
+    /// The Trash and Junk folders' messages as last seen (version 2).
+    #[serde(default)]
+    pub watched: Vec<FolderState>,
+    /// What left them without trace (bounded), for the expiry age (version 2).
+    #[serde(default)]
+    pub sweeps: Vec<Sweep>,
+    /// The version the file had when read, when older than [`STATE_VERSION`].
+    #[serde(skip)]
+    pub upgraded_from: Option<u32>,
 }
 
 impl SnapshotState {
@@ -79,20 +103,42 @@ impl SnapshotState {
             inbox,
             folders: Vec::new(),
             removals: Vec::new(),
+            watched: Vec::new(),
+            sweeps: Vec::new(),
+            upgraded_from: None,
         }
     }
 
     /// Records a run and forgets what is too old or too much.
-    pub fn record(&mut self, run: Run, removals: Vec<Removal>) {
+    /// Records a run and forgets what is too old or too much. Of the removals from Trash
+    /// and Junk without trace, [`EXAMPLES_PER_SWEEP`] per folder are kept: their sweeps
+    /// count them all.
+    pub fn record(&mut self, run: Run, removals: Vec<Removal>, sweeps: Vec<Sweep>) {
         self.runs.push(run);
         if self.runs.len() > MAX_RUNS {
             self.runs.drain(..self.runs.len() - MAX_RUNS);
         }
-        self.removals.extend(removals);
+        let mut per_folder: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        self.removals.extend(removals.into_iter().filter(|r| {
+            if r.cause != Cause::VanishedElsewhere {
+                return true;
+            }
+            let n = per_folder.entry(r.folder.clone()).or_default();
+            *n += 1;
+            *n <= EXAMPLES_PER_SWEEP
+        }));
         let horizon = self.runs.last().map_or(0, |r| r.at.as_second()) - REMOVAL_HORIZON_SECS;
         self.removals.retain(|r| r.noticed.as_second() >= horizon);
         if self.removals.len() > MAX_REMOVALS {
             self.removals.drain(..self.removals.len() - MAX_REMOVALS);
+        }
+        self.sweeps.extend(sweeps);
+        self.sweeps.retain(|s| s.at.as_second() >= horizon);
+        if self.sweeps.len() > MAX_SWEEPS {
+            self.sweeps.drain(..self.sweeps.len() - MAX_SWEEPS);
+        }
+        for w in &mut self.watched {
+            w.tracked.truncate(expiry::MAX_TRACKED);
         }
     }
 }
@@ -151,7 +197,7 @@ pub fn load(path: &Path, account: &str) -> Result<Option<SnapshotState>> {
         return Err(error::usage_hint(format!("\"{}\" is not a mailsweep snapshot state file", path.display()), reset));
     }
     match head.state_version {
-        Some(STATE_VERSION) => {}
+        Some(v) if (OLDEST_READABLE..=STATE_VERSION).contains(&v) => {}
         Some(v) if v > STATE_VERSION => {
             return Err(error::usage_hint(
                 format!(
@@ -178,8 +224,13 @@ pub fn load(path: &Path, account: &str) -> Result<Option<SnapshotState>> {
             reset,
         ));
     }
-    let state: SnapshotState = serde_json::from_slice(&bytes)
+    let mut state: SnapshotState = serde_json::from_slice(&bytes)
         .map_err(|e| error::usage_hint(format!("state file \"{}\" is corrupt: {e}", path.display()), reset.clone()))?;
+    // Migration: every field a newer version added has a serde default (empty).
+    if state.state_version < STATE_VERSION {
+        state.upgraded_from = Some(state.state_version);
+        state.state_version = STATE_VERSION;
+    }
     Ok(Some(state))
 }
 
@@ -256,7 +307,7 @@ mod tests {
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\"state_version\": 1"), "{text}");
+        assert!(text.contains("\"state_version\": 2"), "{text}");
     }
 
     #[test]
@@ -277,9 +328,44 @@ mod tests {
         newer["state_version"] = 99.into();
         check(&newer.to_string(), "written by a newer mailsweep");
         check(&serde_json::to_string(&state()).unwrap().replace("alice", "bob"), "belongs to imaps://bob@h:993");
+        let mut ancient = serde_json::to_value(state()).unwrap();
+        ancient["state_version"] = 0.into();
+        check(&ancient.to_string(), "unknown state_version Some(0)");
         let mut broken = serde_json::to_value(state()).unwrap();
         broken["inbox"] = 3.into();
         check(&broken.to_string(), "is corrupt");
+    }
+
+    #[test]
+    fn a_version_1_file_is_migrated_keeping_its_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let mut v1 = serde_json::to_value(state()).unwrap();
+        v1["state_version"] = 1.into();
+        let o = v1.as_object_mut().unwrap();
+        o.remove("watched");
+        o.remove("sweeps");
+        std::fs::write(&path, v1.to_string()).unwrap();
+        let s = load(&path, "imaps://alice@h:993").unwrap().unwrap();
+        assert_eq!(s.upgraded_from, Some(1));
+        assert_eq!(s.state_version, STATE_VERSION);
+        assert_eq!(s.inbox, state().inbox, "history kept");
+        assert!(s.watched.is_empty() && s.sweeps.is_empty());
+        save(&path, &s).unwrap();
+        let again = load(&path, "imaps://alice@h:993").unwrap().unwrap();
+        assert_eq!(again.upgraded_from, None);
+    }
+
+    #[test]
+    fn folder_removals_are_kept_as_a_few_examples() {
+        let mut s = state();
+        let t: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let m = MessageInfo { uid: Some(1), first_seen: t, last_seen: t, ..MessageInfo::default() };
+        let many: Vec<Removal> = (0..100).map(|_| Removal::new("Trash", m.clone(), t, None)).collect();
+        let inbox = Removal::new("INBOX", m, t, None);
+        s.record(Run { at: t, messages: 0, arrived: 0, removed: 101 }, [many, vec![inbox]].concat(), Vec::new());
+        assert_eq!(s.removals.len(), EXAMPLES_PER_SWEEP + 1);
+        assert!(s.removals.iter().any(|r| r.folder == "INBOX"));
     }
 
     #[test]
@@ -300,7 +386,7 @@ mod tests {
         let mut s = state();
         let t: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         for i in 0..(MAX_RUNS + 5) {
-            s.record(Run { at: t, messages: i as u64, arrived: 0, removed: 0 }, Vec::new());
+            s.record(Run { at: t, messages: i as u64, arrived: 0, removed: 0 }, Vec::new(), Vec::new());
         }
         assert_eq!(s.runs.len(), MAX_RUNS);
         assert_eq!(s.runs[0].messages, 5);

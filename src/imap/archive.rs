@@ -115,10 +115,11 @@ impl ArchiveSession {
     pub async fn candidates(&mut self, criteria: &Criteria) -> Result<Vec<Candidate>> {
         let mut search = String::from("UNDELETED");
         if let Some(before) = criteria.before {
-            // SEARCH compares whole days (in the server's time zone): ask one day more,
-            // then decide to the second here.
-            let day =
-                before.to_zoned(jiff::tz::TimeZone::UTC).date().tomorrow().unwrap_or(jiff::civil::date(9999, 1, 1));
+            // SEARCH compares whole days in the message's own zone (BEFORE: the internal
+            // date's, SENTBEFORE: the Date: header's), which can be up to 14 h ahead of UTC:
+            // ask two days more, then decide to the second here.
+            let utc_day = before.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let day = utc_day.checked_add(jiff::Span::new().days(2)).unwrap_or(jiff::civil::date(9999, 1, 1));
             let day = jiff::fmt::strtime::format("%-d-%b-%Y", day).unwrap_or_default();
             search.push_str(if criteria.by_sent_date { " SENTBEFORE " } else { " BEFORE " });
             search.push_str(&day);

@@ -14,6 +14,11 @@
 //! `\Recent`. With QRESYNC (RFC 7162) enabled, removals come as `VANISHED` UID sets and
 //! FETCH responses carry UIDs, so nothing depends on sequence numbers; without it the
 //! caller keeps the sequence-number map itself ([`crate::deleters::live`]).
+//!
+//! Trash and Junk are looked at with `STATUS` first ([`read_folder`]): only when their
+//! counters moved are they examined, their UIDs listed (`UID SEARCH ALL`) and the UIDs
+//! not known yet read (`UID INTERNALDATE SAVEDATE` and the Message-ID header), so a cron
+//! run over an unchanged Trash costs one round trip.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -28,6 +33,7 @@ use super::batch::batches;
 use super::session::{self, display_name};
 use super::wire::{self, Completion, Limits, Response, ResponseAssembler, State, Value};
 use crate::deleters::evidence::{MessageInfo, is_trash};
+use crate::deleters::expiry::{self, FolderListing, FolderMessage, FolderState, Role};
 use crate::deleters::state::FolderMark;
 use crate::error;
 use crate::model::ServerSpec;
@@ -334,6 +340,8 @@ pub struct Fetched {
     /// `None` when FLAGS was not in the response.
     pub flags: Option<Vec<String>>,
     pub internal_date: Option<Timestamp>,
+    /// SAVEDATE (RFC 8514), when asked for and known.
+    pub save_date: Option<Timestamp>,
     pub size: Option<u64>,
     pub header: Option<Vec<u8>>,
 }
@@ -396,6 +404,7 @@ pub fn parse_fetch(values: &[Value]) -> Option<Fetched> {
                 f.flags = value.as_list().map(|l| l.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
             }
             "INTERNALDATE" => f.internal_date = value.as_str().and_then(internal_date),
+            "SAVEDATE" => f.save_date = value.as_str().and_then(internal_date),
             "RFC822.SIZE" => f.size = value.as_u64(),
             k if k.starts_with("BODY[HEADER.FIELDS") => f.header = value.as_bytes().map(<[u8]>::to_vec),
             _ => {}
@@ -468,16 +477,7 @@ pub async fn fetch_all(c: &mut Conn, items: &str, mut each: impl FnMut(&Response
 /// Every selectable folder but INBOX with its counters (`STATUS (MESSAGES UIDNEXT
 /// UIDVALIDITY)`): where moved messages land shows as a moved UIDNEXT.
 pub async fn folder_marks(c: &mut Conn) -> Result<Vec<FolderMark>> {
-    let mut listed = Vec::new();
-    c.ok("LIST \"\" \"*\"", |r| {
-        if let Response::Data(v) = r
-            && let Some(l) = wire::parse_list(v)
-        {
-            listed.push(l);
-        }
-    })
-    .await
-    .context("cannot list folders")?;
+    let listed = list(c).await?;
     let mut marks = Vec::new();
     for l in listed {
         let raw = String::from_utf8_lossy(&l.name).into_owned();
@@ -510,20 +510,140 @@ pub async fn folder_marks(c: &mut Conn) -> Result<Vec<FolderMark>> {
     Ok(marks)
 }
 
+async fn list(c: &mut Conn) -> Result<Vec<wire::ListEntry>> {
+    let mut listed = Vec::new();
+    c.ok("LIST \"\" \"*\"", |r| {
+        if let Response::Data(v) = r
+            && let Some(l) = wire::parse_list(v)
+        {
+            listed.push(l);
+        }
+    })
+    .await
+    .context("cannot list folders")?;
+    Ok(listed)
+}
+
+/// The Trash and Junk folders to watch: `(raw name, display name, role)`, by special-use
+/// attribute, else by the usual names ([`expiry::pick_folders`]).
+pub async fn watched_folders(c: &mut Conn) -> Result<Vec<(String, String, Role)>> {
+    let listed: Vec<(String, String, Vec<String>)> = list(c)
+        .await?
+        .into_iter()
+        .filter(|l| {
+            !l.attributes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
+        })
+        .map(|l| {
+            let raw = String::from_utf8_lossy(&l.name).into_owned();
+            let name = display_name(&raw, l.delimiter);
+            (raw, name, l.attributes.clone())
+        })
+        .collect();
+    Ok(expiry::pick_folders(&listed))
+}
+
+/// UIDs as a compact set: `1:5,9`.
+fn uid_ranges(uids: &[u32]) -> Vec<std::ops::RangeInclusive<u64>> {
+    let mut out: Vec<std::ops::RangeInclusive<u64>> = Vec::new();
+    for &u in uids {
+        let u = u64::from(u);
+        match out.last_mut() {
+            Some(r) if *r.end() + 1 == u => *r = *r.start()..=u,
+            _ => out.push(u..=u),
+        }
+    }
+    out
+}
+
+/// One look at a watched folder: `Ok(None)` when its `STATUS` counters did not move since
+/// `prev` (nothing to read), or when the server refuses to show it (deleted or renamed
+/// meanwhile: nothing is concluded from a folder that cannot be seen); else its UIDs and
+/// the messages not known yet, within the window [`FolderState::to_fetch`] keeps.
+pub async fn read_folder(c: &mut Conn, prev: Option<&FolderState>, raw: &str) -> Result<Option<FolderListing>> {
+    let quoted = wire::quote(raw.as_bytes())?;
+    let mut st = None;
+    let status = c
+        .command(&format!("STATUS {quoted} (MESSAGES UIDNEXT UIDVALIDITY)"), |r| {
+            if let Response::Data(v) = r
+                && let Some(s) = wire::parse_status(v)
+            {
+                st = Some(s);
+            }
+        })
+        .await?;
+    if status.state != State::Ok {
+        return Ok(None);
+    }
+    let st = st.unwrap_or_default();
+    let (uidvalidity, uidnext) =
+        (st.uidvalidity.and_then(|n| u32::try_from(n).ok()), st.uidnext.and_then(|n| u32::try_from(n).ok()));
+    if prev.is_some_and(|p| p.unchanged(uidvalidity, uidnext, st.messages.unwrap_or(0))) {
+        return Ok(None);
+    }
+    let Some(e) = examine(c, raw).await? else { return Ok(None) };
+    let mut ranges = Vec::new();
+    c.ok("UID SEARCH ALL", |r| {
+        if let Response::Data(v) = r
+            && let Some(s) = wire::parse_search(v)
+        {
+            ranges.extend(s.ranges);
+        }
+    })
+    .await
+    .with_context(|| format!("cannot list the UIDs of {raw:?}"))?;
+    // A folder holds at most what UIDs can number; cap what a hostile answer may expand.
+    let uids: Vec<u32> =
+        ranges.into_iter().flat_map(|r| r.take(10_000_000)).filter_map(|u| u32::try_from(u).ok()).collect();
+    let same = prev.is_some_and(|p| p.uidvalidity == e.uidvalidity);
+    let want = FolderState::to_fetch(prev, &uids, same);
+    let items = if c.has("SAVEDATE") {
+        "(UID INTERNALDATE SAVEDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+    } else {
+        "(UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+    };
+    let now = Timestamp::now();
+    let mut fetched = Vec::with_capacity(want.len());
+    for set in batches(&uid_ranges(&want), BATCH) {
+        c.command(&format!("UID FETCH {set} {items}"), |r| {
+            if let Response::Data(v) = r
+                && let Some(f) = parse_fetch(v)
+                && let Some(uid) = f.uid
+            {
+                let mut info = MessageInfo::default();
+                if let Some(h) = &f.header {
+                    describe(&mut info, h);
+                }
+                fetched.push(FolderMessage {
+                    uid,
+                    message_id: info.message_id,
+                    arrived: f.internal_date,
+                    saved: f.save_date,
+                    first_seen: now,
+                });
+            }
+        })
+        .await?;
+    }
+    Ok(Some(FolderListing { uidvalidity: e.uidvalidity, uidnext: e.uidnext.or(uidnext), uids, fetched }))
+}
+
 /// Where did these Message-IDs go? Compares the folders' counters with `before`: only
 /// folders whose UIDNEXT moved (or that are new, or were renumbered) are looked into, and
 /// only their new UIDs are read (`UID FETCH old_uidnext:*`, the Message-ID header alone).
-/// Returns the new marks and Message-ID → folder name.
+/// Returns the new marks and Message-ID → the folders (name, is Trash) it was found in.
 pub async fn locate(
     c: &mut Conn,
     before: &[FolderMark],
     wanted: &[String],
-) -> Result<(Vec<FolderMark>, HashMap<String, (String, bool)>)> {
+) -> Result<(Vec<FolderMark>, HashMap<String, Vec<(String, bool)>>)> {
     let now = folder_marks(c).await?;
-    let mut found = HashMap::new();
+    let mut found: HashMap<String, Vec<(String, bool)>> = HashMap::new();
     if wanted.is_empty() {
         return Ok((now, found));
     }
+    let wanted: std::collections::HashSet<&str> = wanted.iter().map(String::as_str).collect();
     for f in &now {
         let old = before.iter().find(|b| b.raw == f.raw);
         let from = match old {
@@ -547,9 +667,12 @@ pub async fn locate(
                     let mut info = MessageInfo::default();
                     describe(&mut info, h);
                     if let Some(id) = info.message_id
-                        && wanted.contains(&id)
+                        && wanted.contains(id.as_str())
                     {
-                        found.entry(id).or_insert((f.name.clone(), f.trash));
+                        let places: &mut Vec<(String, bool)> = found.entry(id).or_default();
+                        if !places.iter().any(|(n, _)| *n == f.name) {
+                            places.push((f.name.clone(), f.trash));
+                        }
                     }
                 }
             })
@@ -644,6 +767,19 @@ mod tests {
         assert_eq!(m.arrived, Some("2026-11-22T10:00:00Z".parse().unwrap()));
         assert!(m.seen && !m.deleted);
         assert_eq!(m.size, 1234);
+    }
+
+    #[test]
+    fn trash_messages_carry_their_save_date() {
+        let line = "2 FETCH (UID 9 INTERNALDATE \"13-Oct-2026 05:31:02 +0000\" SAVEDATE \"22-Nov-2026 05:31:02 +0000\" \
+                    BODY[HEADER.FIELDS (MESSAGE-ID)] {21}\r\nMessage-ID: <x@y>\r\n\r\n)";
+        let f = parse_fetch(&values(line)).unwrap();
+        assert_eq!(f.save_date, Some("2026-11-22T05:31:02Z".parse().unwrap()));
+        assert_eq!(f.internal_date, Some("2026-10-13T05:31:02Z".parse().unwrap()));
+        let nil = parse_fetch(&values("3 FETCH (UID 10 SAVEDATE NIL)")).unwrap();
+        assert_eq!(nil.save_date, None);
+        assert_eq!(uid_ranges(&[1, 2, 3, 7, 9, 10]), vec![1..=3, 7..=7, 9..=10]);
+        assert_eq!(batches(&uid_ranges(&[1, 2, 3, 7]), BATCH), vec!["1:3,7".to_string()]);
     }
 
     #[test]

@@ -336,6 +336,11 @@ pub struct Entry {
     /// inside the member's uncompressed data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<u64>,
+    /// Written by a `--keep-on-server` run: a backup copy. It never makes a later run
+    /// remove the message from the server by itself; only a move run whose criteria
+    /// select the message does (an interrupted move run's copies are finished instead).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -661,7 +661,7 @@ pub struct Checkup {
     /// The source as the user named it, without secrets.
     pub source: String,
     pub account: Option<String>,
-    /// A local store (Maildir, mbox): the archive commands need the server address.
+    /// A local store (Maildir, mbox): the archive commands work on the files themselves.
     pub local: bool,
     pub findings: Vec<Finding>,
     /// Plain-language notes from the engines (English).
@@ -1263,10 +1263,10 @@ pub fn label(l: Label, lang: Lang) -> &'static str {
         (Label::NoFindings, En) => "nothing to fix: every check passed",
         (Label::NoFindings, Fr) => "rien à corriger : tous les contrôles sont bons",
         (Label::LocalArchive, En) => {
-            "the archive commands need the server address of this mailbox (imaps://USER@HOST): archive does not work on local stores yet"
+            "the archive commands work on local stores too: archived Maildir files are removed one by one, an mbox is rewritten without them under the mail locks; check them with --dry-run first"
         }
         (Label::LocalArchive, Fr) => {
-            "les commandes archive demandent l'adresse serveur de cette boîte (imaps://UTILISATEUR@HÔTE) : archive ne traite pas encore les dossiers locaux"
+            "les commandes archive travaillent aussi sur les dossiers locaux : les fichiers Maildir archivés sont supprimés un par un, un mbox est réécrit sans eux sous les verrous du courrier ; vérifiez-les d'abord avec --dry-run"
         }
         (Label::ArrivalDates, En) => "Sent, Trash and Junk dates are their first and last message in arrival order",
         (Label::ArrivalDates, Fr) => {

@@ -5,6 +5,12 @@
 //! than that are refused, and message bodies stream through it, so memory stays flat
 //! whatever the server sends. After any I/O or protocol error the session is marked
 //! unusable (the server may be mid-answer), and later commands fail at once.
+//!
+//! With RFC 2449 PIPELINING, `TOP`, `RETR` and `DELE` can be sent ahead
+//! ([`Pop3Client::send_ahead`]) and their answers read later, strictly in order
+//! (`recv_*`): the caller bounds how many are in flight. Answers still stream through the
+//! same buffer; the ones not yet read wait in the kernel's socket buffers, so memory does
+//! not grow with the window.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,8 +22,8 @@ use tokio::net::TcpStream;
 
 use super::auth::{self, Method};
 use super::response::{
-    AuthReply, DotUnstuffer, StatusLine, apop_timestamp, has_capability, parse_auth_reply, parse_capa_line,
-    parse_list_entry, parse_stat, parse_status, parse_uidl_entry, printable,
+    AuthReply, DotUnstuffer, StatusLine, announced_octets, apop_timestamp, has_capability, parse_auth_reply,
+    parse_capa_line, parse_list_entry, parse_stat, parse_status, parse_uidl_entry, printable,
 };
 use crate::error;
 use crate::model::probe::LoginOutcome;
@@ -41,6 +47,37 @@ const MAX_SASL_ROUNDS: usize = 8;
 
 /// More capability lines than any server sends: beyond this the answer is garbage.
 const MAX_CAPA_LINES: usize = 1000;
+
+/// A command sent ahead of its answer (RFC 2449 PIPELINING, or one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ahead {
+    /// `TOP msgno lines`.
+    Top(u32, u32),
+    /// `RETR msgno`.
+    Retr(u32),
+    /// `DELE msgno`.
+    Dele(u32),
+}
+
+impl Ahead {
+    /// The command line, without CRLF.
+    pub fn command(&self) -> String {
+        match self {
+            Ahead::Top(n, lines) => format!("TOP {n} {lines}"),
+            Ahead::Retr(n) => format!("RETR {n}"),
+            Ahead::Dele(n) => format!("DELE {n}"),
+        }
+    }
+
+    /// What could not be done when the server refuses it ("cannot {action} pop3://...").
+    fn action(&self) -> String {
+        match self {
+            Ahead::Top(n, _) => format!("read the headers of message {n} in"),
+            Ahead::Retr(n) => format!("retrieve message {n} from"),
+            Ahead::Dele(n) => format!("mark message {n} for deletion in"),
+        }
+    }
+}
 
 /// What connecting learned.
 #[derive(Debug, Clone)]
@@ -75,6 +112,8 @@ pub struct Pop3Client<S = Stream> {
     apop_stamp: Option<String>,
     /// Why the session cannot be used any more.
     broken: Option<String>,
+    /// Commands sent whose answers are not read yet, oldest first.
+    in_flight: VecDeque<Ahead>,
 }
 
 impl<S> std::fmt::Debug for Pop3Client<S> {
@@ -166,6 +205,7 @@ impl Pop3Client<TcpStream> {
             caps: Vec::new(),
             apop_stamp,
             broken: None,
+            in_flight: VecDeque::new(),
         };
         Ok((client, info))
     }
@@ -197,6 +237,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
             caps: Vec::new(),
             apop_stamp: None,
             broken: None,
+            in_flight: VecDeque::new(),
         };
         let line = match client.read_line("the greeting").await {
             Ok(line) => line,
@@ -236,6 +277,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
     /// The capabilities of the last [`capa`](Self::capa) (empty if the server has no CAPA).
     pub fn capabilities(&self) -> &[String] {
         &self.caps
+    }
+
+    /// Whether the last [`capa`](Self::capa) offered PIPELINING (RFC 2449): commands may
+    /// then be sent with [`send_ahead`](Self::send_ahead) before earlier answers are read.
+    pub fn pipelining(&self) -> bool {
+        has_capability(&self.caps, "PIPELINING")
+    }
+
+    /// How many commands were sent whose answers are not read yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
     }
 
     /// The greeting's APOP timestamp, if the server offers APOP.
@@ -450,33 +502,132 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
     /// `TOP msgno lines`: the headers, the blank line, and the first `lines` body lines,
     /// unstuffed, line endings as sent. More than [`MAX_TOP`] bytes is an error.
     pub async fn top(&mut self, msgno: u32, lines: u32) -> Result<Vec<u8>> {
-        let cmd = format!("TOP {msgno} {lines}");
-        self.expect_ok(&cmd, &cmd, &format!("read the headers of message {msgno} in")).await?;
-        let mut out = Vec::new();
-        self.read_body(
-            &format!("the answer to {cmd}"),
-            &format!("the headers of message {msgno}"),
-            &mut out,
-            Some(MAX_TOP),
-        )
-        .await?;
-        Ok(out)
+        self.send_ahead(&[Ahead::Top(msgno, lines)]).await?;
+        self.recv_top(msgno, lines).await
     }
 
     /// `RETR msgno`: streams the message into `out`, unstuffed, line endings as sent,
     /// through one 64 KiB buffer (memory stays flat for a 100 MB message). Returns the
     /// bytes written; `out` is flushed at the end.
     pub async fn retr_to<W: AsyncWrite + Unpin>(&mut self, msgno: u32, out: &mut W) -> Result<u64> {
-        let cmd = format!("RETR {msgno}");
-        self.expect_ok(&cmd, &cmd, &format!("retrieve message {msgno} from")).await?;
-        self.read_body(&format!("the answer to {cmd}"), &format!("message {msgno}"), out, None).await
+        self.send_ahead(&[Ahead::Retr(msgno)]).await?;
+        self.recv_retr_to(msgno, None, out).await
     }
 
     /// `DELE msgno`: marks the message for deletion. Nothing is removed until
     /// [`quit`](Self::quit) succeeds; [`rset`](Self::rset) unmarks everything.
     pub async fn dele(&mut self, msgno: u32) -> Result<()> {
-        let cmd = format!("DELE {msgno}");
-        self.expect_ok(&cmd, &cmd, &format!("mark message {msgno} for deletion in")).await.map(drop)
+        self.send_ahead(&[Ahead::Dele(msgno)]).await?;
+        self.recv_dele(msgno).await
+    }
+
+    /// Sends these commands in one write, without waiting for any answer; read the answers
+    /// with `recv_*` in the same order. More than one command at a time only where the
+    /// server offers PIPELINING ([`pipelining`](Self::pipelining)): the caller decides,
+    /// and bounds how many are in flight.
+    pub async fn send_ahead(&mut self, cmds: &[Ahead]) -> Result<()> {
+        self.usable()?;
+        let Some(first) = cmds.first() else { return Ok(()) };
+        let shown =
+            if cmds.len() == 1 { first.command() } else { format!("{} and {} more", first.command(), cmds.len() - 1) };
+        if self.in_flight.is_empty() {
+            self.check_nothing_unasked(&shown)?;
+        }
+        let mut data = Vec::with_capacity(cmds.len() * 16);
+        for cmd in cmds {
+            data.extend_from_slice(cmd.command().as_bytes());
+            data.extend_from_slice(b"\r\n");
+        }
+        self.write_all(&data, &shown).await?;
+        self.in_flight.extend(cmds.iter().copied());
+        Ok(())
+    }
+
+    /// Reads the answer to `TOP msgno lines`, the oldest command in flight.
+    pub async fn recv_top(&mut self, msgno: u32, lines: u32) -> Result<Vec<u8>> {
+        let cmd = Ahead::Top(msgno, lines);
+        self.answer_ok(cmd).await?;
+        let mut out = Vec::new();
+        let what = format!("the answer to {}", cmd.command());
+        self.read_body(&what, &format!("the headers of message {msgno}"), &mut out, Some(MAX_TOP)).await?;
+        Ok(out)
+    }
+
+    /// Reads the answer to `RETR msgno`, the oldest command in flight, streaming the
+    /// message into `out` as [`retr_to`](Self::retr_to) does.
+    ///
+    /// `expect_size` (the LIST size) guards a pipelined session: a server whose `+OK`
+    /// announces `N octets` (RFC 1939's form) with another `N` is answering some other
+    /// command, so the session stops there, before any of the body is taken.
+    pub async fn recv_retr_to<W: AsyncWrite + Unpin>(
+        &mut self,
+        msgno: u32,
+        expect_size: Option<u64>,
+        out: &mut W,
+    ) -> Result<u64> {
+        let cmd = Ahead::Retr(msgno);
+        let status = self.answer_ok(cmd).await?;
+        if let (Some(want), Some(said)) = (expect_size, announced_octets(&status.text))
+            && want != said
+        {
+            let e = error::failure_hint(
+                format!(
+                    "{} answered RETR {msgno} with \"{status}\", but LIST gave message {msgno} {want} octets: its answers are out of step with the commands sent",
+                    self.spec.host
+                ),
+                "nothing is deleted from a session that goes wrong; if this repeats, report it to the server's administrator",
+            );
+            return Err(self.broke(e));
+        }
+        let what = format!("the answer to {}", cmd.command());
+        self.read_body(&what, &format!("message {msgno}"), out, None).await
+    }
+
+    /// Reads the answer to `DELE msgno`, the oldest command in flight.
+    pub async fn recv_dele(&mut self, msgno: u32) -> Result<()> {
+        self.answer_ok(Ahead::Dele(msgno)).await.map(drop)
+    }
+
+    /// Reads and drops the answer to the oldest command in flight (a message sent ahead
+    /// that is not wanted after all).
+    pub async fn skip_answer(&mut self) -> Result<()> {
+        let Some(&cmd) = self.in_flight.front() else { return Ok(()) };
+        let status = self.answer(cmd).await?;
+        if status.ok && !matches!(cmd, Ahead::Dele(_)) {
+            let what = format!("the answer to {}", cmd.command());
+            self.read_body(&what, "a message not needed", &mut tokio::io::sink(), None).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the status line answering `cmd`, which must be the oldest in flight.
+    async fn answer(&mut self, cmd: Ahead) -> Result<StatusLine> {
+        self.usable()?;
+        match self.in_flight.front() {
+            Some(&front) if front == cmd => {}
+            front => {
+                // A caller reading answers out of order would take one message for another.
+                let e = anyhow!(
+                    "internal error: reading the answer to {} while the next one due is {}",
+                    cmd.command(),
+                    front.map_or_else(|| "none".to_string(), |f| f.command())
+                );
+                return Err(self.broke(e));
+            }
+        }
+        self.in_flight.pop_front();
+        let what = format!("the answer to {}", cmd.command());
+        let line = self.read_line(&what).await?;
+        match parse_status(&line) {
+            Some(status) => Ok(status),
+            None => Err(self.unreadable(&what, &line)),
+        }
+    }
+
+    /// Like [`answer`](Self::answer); `-ERR` is an error saying what could not be done.
+    async fn answer_ok(&mut self, cmd: Ahead) -> Result<StatusLine> {
+        let status = self.answer(cmd).await?;
+        if status.ok { Ok(status) } else { Err(self.refusal(&cmd.action(), &status)) }
     }
 
     /// `NOOP`: keeps the session alive (servers drop idle ones after 10 minutes or so).
@@ -504,14 +655,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
     /// not be done (`action` reads "cannot {action} pop3s://alice@host").
     async fn expect_ok(&mut self, cmd: &str, shown: &str, action: &str) -> Result<StatusLine> {
         let status = self.command(cmd, shown).await?;
-        if status.ok {
-            return Ok(status);
-        }
+        if status.ok { Ok(status) } else { Err(self.refusal(action, &status)) }
+    }
+
+    /// "cannot {action} pop3s://alice@host: -ERR ...", with a hint from its response code.
+    fn refusal(&self, action: &str, status: &StatusLine) -> anyhow::Error {
         let message = format!("cannot {action} {}: {status}", self.label());
-        Err(match status.hint() {
+        match status.hint() {
             Some(hint) => error::failure_hint(message, hint),
             None => anyhow!(message),
-        })
+        }
     }
 
     /// Sends a command and reads its status line, whatever it says. `shown` is the
@@ -535,21 +688,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
                 self.spec.host
             )));
         }
-        if self.start != self.end {
+        if !self.in_flight.is_empty() {
+            // One-at-a-time commands read the next answer as theirs.
             let e = anyhow!(
-                "{} sent {} bytes nobody asked for before {shown}; the session is out of step",
-                self.spec.host,
-                self.end - self.start
+                "internal error: {shown} would be sent while {} answers to earlier commands are unread",
+                self.in_flight.len()
             );
             return Err(self.broke(e));
         }
+        self.check_nothing_unasked(shown)?;
         let mut data = Vec::with_capacity(line.len() + 2);
         data.extend_from_slice(line.as_bytes());
         data.extend_from_slice(b"\r\n");
+        self.write_all(&data, shown).await
+    }
+
+    /// With no answer due, buffered bytes are the server's own idea: it is out of step.
+    fn check_nothing_unasked(&mut self, shown: &str) -> Result<()> {
+        if self.start == self.end {
+            return Ok(());
+        }
+        let e = anyhow!(
+            "{} sent {} bytes nobody asked for before {shown}; the session is out of step",
+            self.spec.host,
+            self.end - self.start
+        );
+        Err(self.broke(e))
+    }
+
+    async fn write_all(&mut self, data: &[u8], shown: &str) -> Result<()> {
         let io = &mut self.io;
         let host = &self.spec.host;
         let sent = deadline(self.limit, || format!("sending {shown} to {host}"), async {
-            io.write_all(&data).await?;
+            io.write_all(data).await?;
             io.flush().await
         })
         .await;
@@ -980,6 +1151,98 @@ mod tests {
             c.quit().await.unwrap();
             assert_eq!(server.await.unwrap(), ["RETR 1", "QUIT"]);
         }
+    }
+
+    #[tokio::test]
+    async fn pipelined_answers_are_read_in_order() {
+        let (mut c, server) = session(
+            "+OK\r\n",
+            vec![
+                say("+OK\r\nTOP\r\nUIDL\r\nPIPELINING\r\n.\r\n"),
+                say("+OK\r\nSubject: one\r\n\r\n.\r\n"),
+                say("+OK 10 octets\r\n..stuffed\r\n.\r\n"),
+                say("+OK message follows\r\nbody\r\n.\r\n"),
+                say("+OK marked\r\n"),
+                say("-ERR [SYS/TEMP] cannot\r\n"),
+                say("+OK\r\n"),
+            ],
+        )
+        .await;
+        assert!(!c.pipelining());
+        c.capa().await.unwrap();
+        assert!(c.pipelining());
+        c.send_ahead(&[Ahead::Top(1, 0), Ahead::Retr(1), Ahead::Retr(2), Ahead::Dele(1), Ahead::Dele(2)])
+            .await
+            .unwrap();
+        assert_eq!(c.in_flight(), 5);
+        assert_eq!(c.recv_top(1, 0).await.unwrap(), b"Subject: one\r\n\r\n");
+        let mut one = Vec::new();
+        assert_eq!(c.recv_retr_to(1, Some(10), &mut one).await.unwrap(), 10);
+        assert_eq!(one, b".stuffed\r\n");
+        c.skip_answer().await.unwrap();
+        c.recv_dele(1).await.unwrap();
+        // A refusal mid-pipeline is an error for that command only.
+        let e = c.recv_dele(2).await.unwrap_err();
+        assert!(one_line(&e).contains("cannot mark message 2 for deletion"), "{}", one_line(&e));
+        assert_eq!(c.in_flight(), 0);
+        c.noop().await.unwrap();
+        drop(c);
+        assert_eq!(server.await.unwrap(), ["CAPA", "TOP 1 0", "RETR 1", "RETR 2", "DELE 1", "DELE 2", "NOOP"]);
+    }
+
+    #[tokio::test]
+    async fn answers_are_never_read_for_the_wrong_command() {
+        let (mut c, _server) = session("+OK\r\n", vec![say("+OK 1 octets\r\nx\r\n.\r\n")]).await;
+        c.send_ahead(&[Ahead::Retr(1), Ahead::Retr(2)]).await.unwrap();
+        // Not the oldest in flight: a bug, and the session is not trusted any more.
+        let e = c.recv_retr_to(2, None, &mut Vec::new()).await.unwrap_err();
+        assert!(one_line(&e).contains("internal error"), "{}", one_line(&e));
+        assert!(c.recv_retr_to(1, None, &mut Vec::new()).await.is_err());
+
+        // A one-at-a-time command would take a pipelined answer for its own.
+        let (mut c, _server) = session("+OK\r\n", vec![say("+OK 1 octets\r\nx\r\n.\r\n")]).await;
+        c.send_ahead(&[Ahead::Retr(1)]).await.unwrap();
+        let e = c.noop().await.unwrap_err();
+        assert!(one_line(&e).contains("1 answers to earlier commands are unread"), "{}", one_line(&e));
+    }
+
+    #[tokio::test]
+    async fn a_server_out_of_step_stops_the_session() {
+        // RETR 2 is answered with another message's size: caught before its body is taken.
+        let (mut c, _server) = session(
+            "+OK\r\n",
+            vec![say("+OK 3 octets\r\nab\r\n.\r\n"), say("+OK 120 octets\r\nother\r\n.\r\n"), say("+OK\r\n")],
+        )
+        .await;
+        c.send_ahead(&[Ahead::Retr(1), Ahead::Retr(2), Ahead::Dele(1)]).await.unwrap();
+        let mut out = Vec::new();
+        c.recv_retr_to(1, Some(4), &mut out).await.unwrap_err();
+        let e = c.recv_retr_to(2, Some(7), &mut out).await.unwrap_err();
+        assert!(out.is_empty());
+        assert!(one_line(&e).contains("unusable"), "the first mismatch already stopped it: {}", one_line(&e));
+
+        let (mut c, _server) = session(
+            "+OK\r\n",
+            vec![say("+OK 4 octets\r\nab\r\n.\r\n"), say("+OK 120 octets\r\nother\r\n.\r\n"), say("+OK\r\n")],
+        )
+        .await;
+        c.send_ahead(&[Ahead::Retr(1), Ahead::Retr(2), Ahead::Dele(1)]).await.unwrap();
+        c.recv_retr_to(1, Some(4), &mut Vec::new()).await.unwrap();
+        let mut out = Vec::new();
+        let e = c.recv_retr_to(2, Some(7), &mut out).await.unwrap_err();
+        assert!(one_line(&e).contains("out of step"), "{}", one_line(&e));
+        assert!(out.is_empty(), "nothing of the wrong message is taken");
+        assert!(one_line(&c.recv_dele(1).await.unwrap_err()).contains("unusable"));
+
+        // Garbage instead of an answer, mid-pipeline.
+        let (mut c, _server) =
+            session("+OK\r\n", vec![say("+OK\r\nx\r\n.\r\n"), say("HTTP/1.1 400 Bad Request\r\n"), say("+OK\r\n")])
+                .await;
+        c.send_ahead(&[Ahead::Retr(1), Ahead::Retr(2), Ahead::Dele(1)]).await.unwrap();
+        c.recv_retr_to(1, None, &mut Vec::new()).await.unwrap();
+        let e = c.recv_retr_to(2, None, &mut Vec::new()).await.unwrap_err();
+        assert!(one_line(&e).contains("not POP3 as the answer to RETR 2"), "{}", one_line(&e));
+        assert!(c.recv_dele(1).await.is_err());
     }
 
     #[tokio::test]

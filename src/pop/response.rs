@@ -1,5 +1,6 @@
 //! Pure POP3 wire parsing: status lines with response codes, SASL continuations, CAPA,
-//! STAT, LIST and UIDL entries, the APOP timestamp, and a streaming dot-unstuffer.
+//! STAT, LIST and UIDL entries, RETR's announced size, the APOP timestamp, and a
+//! streaming dot-unstuffer.
 //!
 //! Nothing here does I/O, so every edge case is tested on byte strings: the client in
 //! [`super::client`] only moves bytes between the socket and these functions.
@@ -123,6 +124,14 @@ pub fn parse_stat(text: &str) -> Option<(u64, u64)> {
     Some((count, bytes))
 }
 
+/// The size a `+OK` to RETR announces in RFC 1939's own form, `N octets` (Dovecot and
+/// most servers say it); `None` for any other text (`message follows`).
+pub fn announced_octets(text: &str) -> Option<u64> {
+    let mut words = text.split_ascii_whitespace();
+    let n = words.next().filter(|w| w.bytes().all(|b| b.is_ascii_digit()))?.parse().ok()?;
+    words.next().filter(|w| w.eq_ignore_ascii_case("octets")).map(|_| n)
+}
+
 /// One line of a multi-line LIST answer: `msgno size`.
 pub fn parse_list_entry(line: &[u8]) -> Option<(u32, u64)> {
     let s = std::str::from_utf8(line).ok()?;
@@ -243,15 +252,27 @@ impl DotUnstuffer {
             match self.state {
                 State::Done => break,
                 State::Inside => {
-                    // Fast path: copy up to and including the next LF in one go.
-                    match input[i..].iter().position(|&b| b == b'\n') {
-                        Some(p) => {
-                            out.extend_from_slice(&input[i..=i + p]);
-                            i += p + 1;
+                    // Fast path: lines that do not start with a dot need no work, so copy
+                    // everything up to the next LF that a dot follows (or that ends the
+                    // input) in one go.
+                    let rest = &input[i..];
+                    let mut scan = 0;
+                    let run = loop {
+                        match memchr::memchr(b'\n', &rest[scan..]) {
+                            Some(p) if rest.get(scan + p + 1).is_some_and(|&b| b != b'.') => scan += p + 1,
+                            Some(p) => break Some(scan + p),
+                            None => break None,
+                        }
+                    };
+                    match run {
+                        Some(lf) => {
+                            out.extend_from_slice(&rest[..=lf]);
+                            i += lf + 1;
                             self.state = State::LineStart;
                         }
                         None => {
-                            out.extend_from_slice(&input[i..]);
+                            // Mid-line at the end of the input: the line start was seen.
+                            out.extend_from_slice(rest);
                             i = input.len();
                         }
                     }
@@ -373,6 +394,17 @@ mod tests {
         assert_eq!(parse_capa_line(b"  "), None);
         assert_eq!(parse_capa_line(b" IMPLEMENTATION Dovecot "), Some("IMPLEMENTATION Dovecot".into()));
         assert!(sasl_mechanisms(&["USER".to_string()]).is_empty());
+    }
+
+    #[test]
+    fn announced_retr_sizes() {
+        assert_eq!(announced_octets("120 octets"), Some(120));
+        assert_eq!(announced_octets("5 OCTETS follow"), Some(5));
+        assert_eq!(announced_octets("0 octets"), Some(0));
+        for text in ["", "message follows", "120", "120 bytes", "-1 octets", "+5 octets", "octets 120", "1x octets"] {
+            assert_eq!(announced_octets(text), None, "{text:?}");
+        }
+        assert_eq!(announced_octets("99999999999999999999999 octets"), None);
     }
 
     #[test]

@@ -16,11 +16,41 @@
 //!   "runs": 12,                             // runs remembered in the state file
 //!   "inbox": { "uidvalidity": 1700000000 | null, "messages": 40, "arrived": 3, "removed": 2 },
 //!   "uidvalidity_change": { "old": 1, "new": 2, "unmatched": 0 } | null,
-//!   "removals": [ REMOVAL ],                // this run's
-//!   "history": { "removals": 25, "since": RFC 3339 | null },   // what the verdicts are made of
+//!   "removals": [ REMOVAL ],                // this run's: INBOX's, and Trash's and Junk's
+//!   "folders": [ FOLDER ],                  // Trash and Junk (IMAP only; [] over POP3)
+//!   "history": { "removals": 25, "since": RFC 3339 | null, "sweeps": 4 },   // what the verdicts are made of
 //!   "verdicts": [ VERDICT ],
 //!   "notes": ["..."]
 //! }
+//! FOLDER = {                                // a watched folder (special-use \Trash / \Junk, else by name)
+//!   "folder": "Trash", "role": "trash" | "junk", "uidvalidity": 1700000001 | null,
+//!   "messages": 120,                        // in the folder now
+//!   "tracked": 120,                         // remembered (the lowest 5000 UIDs at most)
+//!   "arrived": 2, "removed": 3,             // since the previous run (removed: found elsewhere or not)
+//!   "sweep": SWEEP | null                   // this run's removals without trace, read
+//! }
+//! SWEEP = {
+//!   "folder": "Trash", "role": "trash",
+//!   "from": RFC 3339, "at": RFC 3339,       // the two looks it happened between
+//!   "removed": 3, "kept": 3,                // gone without trace; there at both looks
+//!   "reading": "age_cut"                    // every removed message older than every kept one: an expiry
+//!            | "took_all"                   // everything went at once: emptied (by hand, or an expiry
+//!                                           //   that found only old mail: later sweeps tell)
+//!            | "selective",                 // some went while older ones stayed: picked by someone
+//!   "clock": "received" | "saved" | null,   // the age cut's clock: INTERNALDATE, or SAVEDATE (when put there)
+//!   "received": AGES, "saved": AGES,
+//!   "summary": "Trash: 3 message(s) aged 31 to 40 days went between ..."
+//! }
+//! AGES = { "youngest_removed_seconds": 2678400 | null, "oldest_removed_seconds": ..., "median_removed_seconds": ...,
+//!          "oldest_kept_seconds": ... | null,       // ages at the middle of the interval
+//!          "cut": { "above_seconds": 2505600, "at_most_seconds": 2678400 } | null }  // the expiry age's bracket
+//! ```
+//! Ages of removals are estimated at the middle of the interval between the two looks
+//! (`age_seconds`); the expiry age is bracketed exactly: every removed message was at least
+//! N old when it went (so N ≤ its age at the second look), every kept one younger (so N >
+//! its age at the first look). A `server_expiry` verdict carries `days`, the middle of the
+//! bracket its sweeps agree on; someone emptying the folder gives `imap_permanent_delete`.
+//! ```text
 //! REMOVAL = {
 //!   "folder": "INBOX", "uid": 12 | null, "uidl": "..." | null, "message_id": "<...>" | null,
 //!   "subject": "..." | null, "from": "..." | null, "size": 1234,
@@ -29,6 +59,7 @@
 //!   "noticed": RFC 3339,                    // when it was found gone
 //!   "age_seconds": 1209600 | null,          // on the server until removed (estimated midway last_seen..noticed)
 //!   "cause": "filed" | "trashed" | "expunged" | "vanished" | "vanished_elsewhere",
+//!                                           // vanished_elsewhere: gone without trace from Trash or Junk
 //!   "moved_to": "Archive" | null,
 //!   "seen_before": true,                    // \Seen was set before it went
 //!   "deleted_flag_seen": false,             // \Deleted was seen before it went
@@ -42,7 +73,7 @@
 //! One object per line, flushed as it happens:
 //! ```text
 //! {"schema_version":1,"type":"event","at":RFC 3339,"event":"started","source":"...","messages":40,
-//!  "uidvalidity":1700000000,"qresync":true}
+//!  "uidvalidity":1700000000,"qresync":true,"watched_folders":["Trash","Junk"],"until":RFC 3339|null}
 //! {"schema_version":1,"type":"event","at":...,"event":"arrived","message":MESSAGE}
 //! {"schema_version":1,"type":"event","at":...,"event":"flags","message":MESSAGE,"seen":true,"deleted":false}
 //! {"schema_version":1,"type":"event","at":...,"event":"removed","removal":REMOVAL}
@@ -50,11 +81,17 @@
 //! {"schema_version":1,"type":"event","at":...,"event":"disconnected","error":"..."}
 //! {"schema_version":1,"type":"event","at":...,"event":"reconnected","removed_while_away":1,"arrived_while_away":0}
 //! {"schema_version":1,"type":"event","at":...,"event":"uidvalidity_changed","old":1,"new":2}
+//! {"schema_version":1,"type":"event","at":...,"event":"folder_swept","sweep":SWEEP}   // Trash/Junk (below)
 //! {"schema_version":1,"type":"summary","at":...,"final":true,"source":"...","status":"ok"|"warning",
 //!  "watching_since":RFC 3339,"arrivals":3,"messages":40,"removals":{"filed":1,"trashed":0,"expunged":0,
-//!  "vanished":2,"vanished_elsewhere":0},"verdicts":[VERDICT]}
+//!  "vanished":2,"vanished_elsewhere":0},"sweeps":1,"verdicts":[VERDICT]}
 //! MESSAGE = { "uid", "message_id", "subject", "from", "size", "arrived" }
 //! ```
+//! Trash and Junk are checked with STATUS every `--folders-every` (1 min by default) and
+//! when the watch ends; when their counters moved, their UIDs are compared: each message
+//! gone is a `removed` event (folder "Trash", at most 20 per sweep), then one
+//! `folder_swept` event reads them all (SWEEP as in the snapshot). `vanished_elsewhere`
+//! in the summary counts every message of the sweeps.
 //! Additive changes only; a breaking change bumps [`LIVE_SCHEMA_VERSION`].
 
 use std::io::{self, Write};
@@ -64,6 +101,7 @@ use serde::Serialize;
 
 use super::{printable, rfc3339, write_json};
 use crate::deleters::evidence::{Cause, MessageInfo, Removal};
+use crate::deleters::expiry::{Clock, ClockView, Reading, Role, Sweep};
 use crate::model::Status;
 use crate::model::size::human;
 use crate::model::verdict::{Verdict, human_duration};
@@ -145,14 +183,43 @@ impl From<&Removal> for RemovalDoc {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Started { source: String, messages: u64, uidvalidity: Option<u32>, qresync: bool },
-    Arrived { message: MessageDoc },
-    Flags { message: MessageDoc, seen: bool, deleted: bool },
-    Removed { removal: RemovalDoc },
-    CanaryAppended { message_id: String, uid: Option<u32> },
-    Disconnected { error: String },
-    Reconnected { removed_while_away: u64, arrived_while_away: u64 },
-    UidvalidityChanged { old: Option<u32>, new: Option<u32> },
+    Started {
+        source: String,
+        messages: u64,
+        uidvalidity: Option<u32>,
+        qresync: bool,
+        watched_folders: Vec<String>,
+        until: Option<String>,
+    },
+    Arrived {
+        message: MessageDoc,
+    },
+    Flags {
+        message: MessageDoc,
+        seen: bool,
+        deleted: bool,
+    },
+    Removed {
+        removal: RemovalDoc,
+    },
+    CanaryAppended {
+        message_id: String,
+        uid: Option<u32>,
+    },
+    Disconnected {
+        error: String,
+    },
+    Reconnected {
+        removed_while_away: u64,
+        arrived_while_away: u64,
+    },
+    UidvalidityChanged {
+        old: Option<u32>,
+        new: Option<u32>,
+    },
+    FolderSwept {
+        sweep: SweepDoc,
+    },
 }
 
 #[derive(Serialize)]
@@ -173,10 +240,16 @@ pub fn write_event(out: &mut dyn Write, at: Timestamp, e: &Event, json: bool) ->
     }
     let when = at.strftime("%Y-%m-%d %H:%M:%SZ");
     let text = match e {
-        Event::Started { source, messages, uidvalidity, qresync } => format!(
-            "watching INBOX of {source}: {messages} message(s), UIDVALIDITY {}{}",
+        Event::Started { source, messages, uidvalidity, qresync, watched_folders, until } => format!(
+            "watching INBOX of {source}: {messages} message(s), UIDVALIDITY {}{}{}{}",
             uidvalidity.map_or("?".to_string(), |v| v.to_string()),
-            if *qresync { ", removals by UID (QRESYNC)" } else { "" }
+            if *qresync { ", removals by UID (QRESYNC)" } else { "" },
+            if watched_folders.is_empty() {
+                String::new()
+            } else {
+                format!("; and {}", printable(&watched_folders.join(" and ")))
+            },
+            until.as_deref().map(|u| format!("; until {u}")).unwrap_or_default()
         ),
         Event::Arrived { message } => format!("arrived   {}", describe(message)),
         Event::Flags { message, seen, deleted } => {
@@ -204,6 +277,7 @@ pub fn write_event(out: &mut dyn Write, at: Timestamp, e: &Event, json: bool) ->
             old.map_or("?".into(), |v| v.to_string()),
             new.map_or("?".into(), |v| v.to_string())
         ),
+        Event::FolderSwept { sweep } => format!("swept     {}", printable(&sweep.summary)),
     };
     writeln!(out, "{when}  {text}")
 }
@@ -244,7 +318,9 @@ fn removal_line(r: &RemovalDoc) -> String {
             "vanished without trace: no \\Deleted first, in no other folder{} (a POP client?)",
             if r.seen_before { ", \\Seen before" } else { "" }
         ),
-        Cause::VanishedElsewhere => format!("vanished from {}", printable(&r.folder)),
+        Cause::VanishedElsewhere => {
+            format!("vanished without trace from {} (in no other folder)", printable(&r.folder))
+        }
     };
     format!("{s}: {why}")
 }
@@ -284,6 +360,8 @@ pub struct WatchSummary {
     pub arrivals: u64,
     pub messages: u64,
     pub removals: CauseCounts,
+    /// Sweeps of Trash and Junk.
+    pub sweeps: u64,
     pub verdicts: Vec<Verdict>,
 }
 
@@ -313,7 +391,8 @@ pub fn write_summary(out: &mut dyn Write, at: Timestamp, s: &WatchSummary, last:
     writeln!(out)?;
     writeln!(
         out,
-        "{}: {} {} since {}: {} arrived, {} in INBOX; removed: {} vanished, {} filed, {} trashed, {} expunged",
+        "{}: {} {} since {}: {} arrived, {} in INBOX; removed: {} vanished, {} filed, {} trashed, {} expunged, \
+         {} gone from Trash/Junk",
         s.status.label(),
         if last { "summary of" } else { "so far," },
         printable(&s.source),
@@ -323,7 +402,8 @@ pub fn write_summary(out: &mut dyn Write, at: Timestamp, s: &WatchSummary, last:
         r.vanished,
         r.filed,
         r.trashed,
-        r.expunged
+        r.expunged,
+        r.vanished_elsewhere
     )?;
     write_verdicts(out, &s.verdicts)?;
     writeln!(out)
@@ -364,6 +444,7 @@ pub struct SnapshotReport {
     pub inbox: InboxDoc,
     pub uidvalidity_change: Option<UidvalidityDoc>,
     pub removals: Vec<RemovalDoc>,
+    pub folders: Vec<FolderDoc>,
     pub history: HistoryDoc,
     pub verdicts: Vec<Verdict>,
     pub notes: Vec<String>,
@@ -388,6 +469,81 @@ pub struct UidvalidityDoc {
 pub struct HistoryDoc {
     pub removals: u64,
     pub since: Option<String>,
+    pub sweeps: u64,
+}
+
+/// A watched folder (Trash, Junk) in one snapshot run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderDoc {
+    pub folder: String,
+    pub role: Role,
+    pub uidvalidity: Option<u32>,
+    pub messages: u64,
+    pub tracked: u64,
+    pub arrived: u64,
+    pub removed: u64,
+    pub sweep: Option<SweepDoc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CutDoc {
+    pub above_seconds: u64,
+    pub at_most_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgesDoc {
+    pub youngest_removed_seconds: Option<u64>,
+    pub oldest_removed_seconds: Option<u64>,
+    pub median_removed_seconds: Option<u64>,
+    pub oldest_kept_seconds: Option<u64>,
+    pub cut: Option<CutDoc>,
+}
+
+impl From<&ClockView> for AgesDoc {
+    fn from(v: &ClockView) -> Self {
+        AgesDoc {
+            youngest_removed_seconds: v.youngest_removed,
+            oldest_removed_seconds: v.oldest_removed,
+            median_removed_seconds: v.median_removed,
+            oldest_kept_seconds: v.oldest_kept,
+            cut: v.cut.map(|(above_seconds, at_most_seconds)| CutDoc { above_seconds, at_most_seconds }),
+        }
+    }
+}
+
+/// What left a watched folder without trace between two looks, read.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepDoc {
+    pub folder: String,
+    pub role: Role,
+    pub from: String,
+    pub at: String,
+    pub removed: u64,
+    pub kept: u64,
+    pub reading: Reading,
+    pub clock: Option<Clock>,
+    pub received: AgesDoc,
+    pub saved: AgesDoc,
+    pub summary: String,
+}
+
+impl From<&Sweep> for SweepDoc {
+    fn from(s: &Sweep) -> Self {
+        SweepDoc {
+            folder: s.folder.clone(),
+            role: s.role,
+            from: rfc3339(s.from),
+            at: rfc3339(s.at),
+            removed: s.removed,
+            kept: s.kept,
+            reading: s.reading,
+            clock: s.clock,
+            received: (&s.received).into(),
+            saved: (&s.saved).into(),
+            summary: s.describe(),
+        }
+    }
 }
 
 pub fn render_snapshot(out: &mut dyn Write, r: &SnapshotReport, json: bool) -> io::Result<()> {
@@ -415,6 +571,23 @@ pub fn render_snapshot(out: &mut dyn Write, r: &SnapshotReport, json: bool) -> i
     }
     for rm in &r.removals {
         writeln!(out, "  removed {}", removal_line(rm))?;
+    }
+    for f in &r.folders {
+        if r.first_run {
+            writeln!(out, "{}: {} message(s) recorded", printable(&f.folder), f.messages)?;
+            continue;
+        }
+        writeln!(
+            out,
+            "{}: {} message(s), {} arrived and {} removed since the previous run",
+            printable(&f.folder),
+            f.messages,
+            f.arrived,
+            f.removed
+        )?;
+        if let Some(s) = &f.sweep {
+            writeln!(out, "  swept {}", printable(&s.summary))?;
+        }
     }
     if !r.first_run {
         writeln!(
@@ -447,6 +620,49 @@ mod tests {
             ..MessageInfo::default()
         };
         Removal::new("INBOX", m, "2026-11-22T10:02:00Z".parse().unwrap(), None)
+    }
+
+    #[test]
+    fn a_folder_sweep_as_json_and_text() {
+        use crate::deleters::expiry::{FolderMessage, FolderState};
+        let t: Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let day = |d: i64| Timestamp::from_second(t.as_second() - d * 86_400).unwrap();
+        let fm = |uid: u32, d: i64| FolderMessage {
+            uid,
+            message_id: None,
+            arrived: Some(day(d)),
+            saved: None,
+            first_seen: day(100),
+        };
+        let st = FolderState {
+            name: "Trash".into(),
+            raw: "Trash".into(),
+            role: Role::Trash,
+            uidvalidity: Some(1),
+            uidnext: Some(5),
+            messages: 1,
+            taken_at: t,
+            since: day(100),
+            tracked: vec![fm(3, 10)],
+        };
+        let from = Timestamp::from_second(t.as_second() - 3600).unwrap();
+        let sweep = Sweep::new(&st, from, t, &[fm(1, 40), fm(2, 31)], &st.tracked).unwrap();
+        let e = Event::FolderSwept { sweep: (&sweep).into() };
+        let mut out = Vec::new();
+        write_event(&mut out, t, &e, true).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["event"], "folder_swept");
+        assert_eq!(v["sweep"]["reading"], "age_cut");
+        assert_eq!(v["sweep"]["clock"], "received");
+        assert_eq!(v["sweep"]["role"], "trash");
+        assert_eq!(v["sweep"]["received"]["cut"]["above_seconds"], 10 * 86_400 - 3600);
+        assert_eq!(v["sweep"]["received"]["cut"]["at_most_seconds"], 31 * 86_400);
+        assert_eq!(v["sweep"]["saved"]["cut"], serde_json::Value::Null);
+        assert_eq!(v["sweep"]["from"], "2026-11-22T09:00:00Z");
+        let mut out = Vec::new();
+        write_event(&mut out, t, &e, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("swept     Trash: 2 message(s) aged 31 days to 40 days went between"), "{text}");
     }
 
     #[test]

@@ -11,9 +11,9 @@ pub mod bounces;
 pub mod deleters;
 pub mod deleters_live;
 pub mod doctor;
-pub mod progress;
 mod json;
 mod nagios;
+pub mod progress;
 mod prometheus;
 mod table;
 #[cfg(test)]

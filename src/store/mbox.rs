@@ -20,11 +20,14 @@
 //! line up to, not including, the blank line that separates it from the next message;
 //! line endings and `>From ` quoting count as stored.
 //!
-//! Dates: the `From ` line's date (asctime, read as UTC), else the `Date:` header.
+//! Dates: the `From ` line's date (asctime, read as UTC), else the `Date:` header; the
+//! `Date:` header is also kept as the sent date.
 //! Read state: `X-Mozilla-Status` (Thunderbird; 0x0001 read, 0x0008 deleted but not yet
 //! compacted away) when present, else `Status:` (`R` = read); a message with `X-Status:`
 //! but no `Status:` counts as unread. Folders where no message has any of these report
-//! unseen as unknown.
+//! unseen as unknown. The other flags (for `archive`): `X-Status:` letters as mutt and
+//! Dovecot write them (`A` answered, `F` flagged, `T` draft, `D` deleted), or
+//! `X-Mozilla-Status` bits (0x0002 replied, 0x0004 marked, 0x0008 deleted).
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
@@ -35,6 +38,7 @@ use jiff::Timestamp;
 use super::{Scan, add_missing_parents, date, io_failure};
 use crate::error;
 use crate::model::FolderUsage;
+use crate::model::archive::{Flags, fnv64};
 use crate::model::size::human;
 
 const ROOT_HINT: &str =
@@ -77,6 +81,13 @@ pub struct MboxEntry {
     pub seen: Option<bool>,
     /// Deleted in Thunderbird but still in the file until the folder is compacted.
     pub deleted: bool,
+    /// The `Date:` header.
+    pub sent: Option<Timestamp>,
+    /// The flags the status headers carry; `seen` is false when they say nothing.
+    pub flags: Flags,
+    /// FNV-1a of the `From ` line (its first 1 KiB, without the line ending): with the
+    /// content's digest, what tells a message from an identical copy received at another time.
+    pub from_hash: u64,
 }
 
 /// One message of a folder, with what it takes to read it again.
@@ -92,6 +103,10 @@ pub struct MboxMessage {
     pub received: Option<Timestamp>,
     pub seen: Option<bool>,
     pub deleted: bool,
+    /// See [`MboxEntry`].
+    pub sent: Option<Timestamp>,
+    pub flags: Flags,
+    pub from_hash: u64,
 }
 
 impl MboxMessage {
@@ -163,7 +178,8 @@ struct Current {
     date_value: Option<Vec<u8>>,
     in_date: bool,
     status_read: Option<bool>,
-    x_status: bool,
+    /// The `X-Status:` letters, when the header is there.
+    x_status: Option<Vec<u8>>,
     mozilla: Option<u32>,
 }
 
@@ -182,14 +198,14 @@ impl Current {
             (head.len() >= name.len() && head[..name.len()].eq_ignore_ascii_case(name)).then(|| &head[name.len()..])
         };
         if let Some(v) = value(b"date:") {
-            if self.entry.received.is_none() && self.date_value.is_none() {
+            if self.date_value.is_none() {
                 self.date_value = Some(v[..v.len().min(DATE_CAP)].to_vec());
                 self.in_date = true;
             }
         } else if let Some(v) = value(b"status:") {
             self.status_read = Some(v.contains(&b'R'));
-        } else if value(b"x-status:").is_some() {
-            self.x_status = true;
+        } else if let Some(v) = value(b"x-status:") {
+            self.x_status = Some(v.to_vec());
         } else if let Some(v) = value(b"x-mozilla-status:") {
             let hex = String::from_utf8_lossy(v);
             self.mozilla = u32::from_str_radix(hex.trim(), 16).ok();
@@ -197,16 +213,26 @@ impl Current {
     }
 
     fn finish(mut self) -> MboxEntry {
+        self.entry.sent = self.date_value.as_deref().and_then(date::header);
         if self.entry.received.is_none() {
-            self.entry.received = self.date_value.as_deref().and_then(date::header);
+            self.entry.received = self.entry.sent;
         }
-        self.entry.seen = match (self.mozilla, self.status_read, self.x_status) {
+        self.entry.seen = match (self.mozilla, self.status_read, &self.x_status) {
             (Some(flags), _, _) => Some(flags & 0x0001 != 0),
             (None, Some(read), _) => Some(read),
-            (None, None, true) => Some(false),
-            (None, None, false) => None,
+            (None, None, Some(_)) => Some(false),
+            (None, None, None) => None,
         };
         self.entry.deleted = self.mozilla.is_some_and(|flags| flags & 0x0008 != 0);
+        let x = |c: u8| self.x_status.as_deref().is_some_and(|v| v.contains(&c));
+        let moz = |bit: u32| self.mozilla.is_some_and(|f| f & bit != 0);
+        self.entry.flags = Flags {
+            seen: self.entry.seen == Some(true),
+            answered: x(b'A') || moz(0x0002),
+            flagged: x(b'F') || moz(0x0004),
+            draft: x(b'T'),
+            deleted: x(b'D') || self.entry.deleted,
+        };
         self.entry
     }
 }
@@ -271,12 +297,15 @@ impl<R: BufRead> Iterator for MboxReader<R> {
                         received: date::from_line(head),
                         seen: None,
                         deleted: false,
+                        sent: None,
+                        flags: Flags::default(),
+                        from_hash: fnv64(head.strip_suffix(b"\n").map_or(head, |h| h.strip_suffix(b"\r").unwrap_or(h))),
                     },
                     in_headers: true,
                     date_value: None,
                     in_date: false,
                     status_read: None,
-                    x_status: false,
+                    x_status: None,
                     mozilla: None,
                 };
                 self.after_blank = false;
@@ -324,6 +353,9 @@ impl Iterator for Messages {
                 received: e.received,
                 seen: e.seen,
                 deleted: e.deleted,
+                sent: e.sent,
+                flags: e.flags,
+                from_hash: e.from_hash,
             }),
             Err(e) => Err(io_failure("read mbox", &self.path, &e)),
         })

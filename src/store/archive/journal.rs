@@ -71,14 +71,27 @@ impl State {
         self.deleted.contains(&(account.to_string(), folder.to_string(), uidvalidity, id.to_string()))
     }
 
-    /// Archived (verified) but not yet removed from the server: what an interrupted run
-    /// left to finish.
+    /// Archived (verified) by a move run but not yet removed from the server: what an
+    /// interrupted run left to finish. Backup copies (`kept`) are not pending: they leave
+    /// the server only when a later move run selects them (see [`State::kept_copy`]).
     pub fn pending_deletions(&self, account: &str, folder: &str, uidvalidity: u32) -> Vec<Entry> {
         self.archived
             .get(&(account.to_string(), folder.to_string()))
             .and_then(|v| v.get(&uidvalidity))
-            .map(|m| m.values().filter(|e| !self.is_deleted(account, folder, uidvalidity, &e.id)).cloned().collect())
+            .map(|m| {
+                m.values()
+                    .filter(|e| !e.kept && !self.is_deleted(account, folder, uidvalidity, &e.id))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
+    }
+
+    /// The backup copy (`--keep-on-server`) of a message still on the server, which a move
+    /// run that selects the message removes after reading the copy back once more.
+    pub fn kept_copy(&self, account: &str, folder: &str, uidvalidity: u32, id: &str) -> Option<&Entry> {
+        self.archived(account, folder, uidvalidity, id)
+            .filter(|e| e.kept && !self.is_deleted(account, folder, uidvalidity, id))
     }
 
     /// Entries of the folder under other UIDVALIDITYs that were never removed from the
@@ -193,7 +206,31 @@ mod tests {
             stored: 1,
             added_newline: false,
             member: None,
+            kept: false,
         }
+    }
+
+    #[test]
+    fn backup_copies_are_never_pending_and_stay_kept_until_removed() {
+        let mut s = State::default();
+        let kept = Entry { kept: true, ..entry("7", 5) };
+        s.apply(&Record::Archived(kept));
+        s.apply(&Record::Archived(entry("8", 5)));
+        let pending = s.pending_deletions("imap://a@h", "INBOX", 5);
+        assert_eq!(pending.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["8"]);
+        assert!(s.kept_copy("imap://a@h", "INBOX", 5, "7").is_some());
+        assert!(s.kept_copy("imap://a@h", "INBOX", 5, "8").is_none(), "a move run's copy is pending, not kept");
+        s.apply(&Record::Deleted {
+            account: "imap://a@h".into(),
+            folder: "INBOX".into(),
+            uidvalidity: 5,
+            ids: vec!["7".into()],
+        });
+        assert!(s.kept_copy("imap://a@h", "INBOX", 5, "7").is_none());
+        // Journals written before the field existed read as move-run copies.
+        let old: Record =
+            serde_json::from_str(&serde_json::to_string(&Record::Archived(entry("9", 5))).unwrap()).unwrap();
+        assert!(matches!(old, Record::Archived(e) if !e.kept));
     }
 
     #[test]

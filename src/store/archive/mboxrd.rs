@@ -61,7 +61,25 @@ impl Quoting {
 
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         const FROM: &[u8] = b"From ";
-        for &b in input {
+        let mut i = 0;
+        while i < input.len() {
+            if !self.line_start {
+                // Inside a line: copy through its end in one go.
+                match memchr::memchr(b'\n', &input[i..]) {
+                    Some(p) => {
+                        out.extend_from_slice(&input[i..=i + p]);
+                        i += p + 1;
+                        self.line_start = true;
+                    }
+                    None => {
+                        out.extend_from_slice(&input[i..]);
+                        i = input.len();
+                    }
+                }
+                continue;
+            }
+            let b = input[i];
+            i += 1;
             if self.line_start {
                 let gt = self.held.iter().take_while(|&&c| c == b'>').count();
                 let rest = self.held.len() - gt;

@@ -5,7 +5,9 @@
 //! - [`mboxrd`]: one mboxrd file per folder ("Local Folders" layout), streamed appends;
 //! - [`maildir`]: Maildir++ with flags in file names and received dates as file times;
 //! - [`journal`]: what was written and verified, what was removed from the server;
-//! - [`digest`]: SHA-256, the proof that a copy reads back identical.
+//! - [`digest`]: SHA-256, the proof that a copy reads back identical;
+//! - [`local`] and [`rewrite`]: local Maildir and mbox stores as the *source* of a run,
+//!   and the locked rewrite that removes archived messages from an mbox.
 //!
 //! Layout of an archive directory:
 //! ```text
@@ -20,8 +22,10 @@
 
 pub mod digest;
 pub mod journal;
+pub mod local;
 pub mod maildir;
 pub mod mboxrd;
+pub mod rewrite;
 
 use std::fs::{self, File};
 use std::io;
