@@ -373,6 +373,35 @@ fn already_archived(
     finish
 }
 
+/// Puts the plan into the report: per folder what moves and where, and the quota after
+/// the move (`pending_bytes`: copies archived earlier that leave the source too). With
+/// `--until-quota` the plans are first cut to the oldest messages that bring the quota
+/// under its mark.
+fn settle_plan(
+    plans: &mut [FolderPlan],
+    report: &mut ArchiveReport,
+    dir: &mut ArchiveDir,
+    quota: Option<(u64, u64)>,
+    pending_bytes: u64,
+    opts: &Options,
+) -> Result<()> {
+    if let (Some(percent), Some((used, limit))) = (opts.until_quota, quota) {
+        keep_until_quota(plans, used.saturating_sub(pending_bytes), limit, percent, opts);
+    }
+    let mut planned = 0;
+    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
+        o.planned_messages = p.candidates.len() as u64;
+        o.planned_bytes = p.candidates.iter().map(|c| c.size).sum();
+        planned += o.planned_bytes;
+        o.targets = targets_of(dir, &p.name, &p.candidates, opts)?;
+    }
+    if let Some((used, limit)) = quota {
+        let freed = if opts.keep_on_server { 0 } else { planned + pending_bytes };
+        report.quota = Some(QuotaFigures { used_before: used, limit, used_after: used.saturating_sub(freed) });
+    }
+    Ok(())
+}
+
 /// Copies archived earlier that read back identical once more, ready to leave the source.
 struct ReadBack {
     ids: Vec<String>,
@@ -472,26 +501,13 @@ async fn imap_run(
         report.folders.push(outcome);
         plans.push(FolderPlan { raw: f.raw.clone(), name, uidvalidity: sel.uidvalidity, candidates });
     }
-    if let Some(percent) = opts.until_quota {
-        let Some((used, limit)) = quota.filter(|&(_, l)| l > 0) else {
-            return Err(error::failure_hint(
-                "--until-quota: the server reports no storage quota",
-                "select by --older-than or --larger-than instead",
-            ));
-        };
-        keep_until_quota(&mut plans, used.saturating_sub(pending_bytes), limit, percent, opts);
+    if opts.until_quota.is_some() && !quota.is_some_and(|(_, l)| l > 0) {
+        return Err(error::failure_hint(
+            "--until-quota: the server reports no storage quota",
+            "select by --older-than or --larger-than instead",
+        ));
     }
-    let mut planned = 0;
-    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
-        o.planned_messages = p.candidates.len() as u64;
-        o.planned_bytes = p.candidates.iter().map(|c| c.size).sum();
-        planned += o.planned_bytes;
-        o.targets = targets_of(&mut dir, &p.name, &p.candidates, opts)?;
-    }
-    if let Some((used, limit)) = quota {
-        let freed = if opts.keep_on_server { 0 } else { planned + pending_bytes };
-        report.quota = Some(QuotaFigures { used_before: used, limit, used_after: used.saturating_sub(freed) });
-    }
+    settle_plan(&mut plans, report, &mut dir, quota, pending_bytes, opts)?;
     if opts.dry_run {
         s.logout().await;
         return Ok(Some(()));
@@ -1236,20 +1252,7 @@ async fn local_run(
         plans.push(FolderPlan { raw: f.raw, name: f.name, uidvalidity: 0, candidates });
         pendings.push((here, gone));
     }
-    if let (Some(percent), Some((used, limit))) = (opts.until_quota, quota) {
-        keep_until_quota(&mut plans, used.saturating_sub(pending_bytes), limit, percent, opts);
-    }
-    let mut planned = 0;
-    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
-        o.planned_messages = p.candidates.len() as u64;
-        o.planned_bytes = p.candidates.iter().map(|c| c.size).sum();
-        planned += o.planned_bytes;
-        o.targets = targets_of(&mut dir, &p.name, &p.candidates, opts)?;
-    }
-    if let Some((used, limit)) = quota {
-        let freed = if opts.keep_on_server { 0 } else { planned + pending_bytes };
-        report.quota = Some(QuotaFigures { used_before: used, limit, used_after: used.saturating_sub(freed) });
-    }
+    settle_plan(&mut plans, report, &mut dir, quota, pending_bytes, opts)?;
     let nothing = plans.iter().all(|p| p.candidates.is_empty()) && pendings.iter().all(|(h, _)| h.is_empty());
     if opts.dry_run || (nothing && pendings.iter().all(|(_, g)| g.is_empty())) {
         return Ok(Some(()));
