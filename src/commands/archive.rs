@@ -501,7 +501,7 @@ async fn imap_run(
         report.folders.push(outcome);
         plans.push(FolderPlan { raw: f.raw.clone(), name, uidvalidity: sel.uidvalidity, candidates });
     }
-    if opts.until_quota.is_some() && !quota.is_some_and(|(_, l)| l > 0) {
+    if opts.until_quota.is_some() && quota.is_none_or(|(_, l)| l == 0) {
         return Err(error::failure_hint(
             "--until-quota: the server reports no storage quota",
             "select by --older-than or --larger-than instead",
