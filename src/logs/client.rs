@@ -4,6 +4,18 @@
 
 use crate::model::verdict::{ClientTimeline, ImapCounts, PopCounts, Protection, Session};
 
+/// A session's IMAP counts as the joiner keeps them: [`ImapCounts`] with folder ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImapTally {
+    pub flagged_deleted: u64,
+    pub expunged: u64,
+    pub trashed: u64,
+    pub filed: u64,
+    pub expunged_in_trash: u64,
+    /// Destination folders of `filed` copies, a few, in first-seen order.
+    pub folders: Vec<u32>,
+}
+
 /// The sessions of one client (user + remote address + protocol), in the order they ended.
 #[derive(Debug, Clone, Default)]
 pub struct ClientLog {
@@ -17,8 +29,7 @@ const HAS_POP: u8 = 1 << 4;
 const HAS_IMAP: u8 = 1 << 5;
 
 impl ClientLog {
-    /// Appends a session; `master` is a user id, `folder` interns a folder name.
-    #[allow(clippy::too_many_arguments)]
+    /// Appends a session; `master` is a user id.
     pub fn push(
         &mut self,
         start: i64,
@@ -26,8 +37,7 @@ impl ClientLog {
         protection: Protection,
         master: Option<u32>,
         pop: Option<PopCounts>,
-        imap: Option<&ImapCounts>,
-        mut folder: impl FnMut(&str) -> u32,
+        imap: Option<&ImapTally>,
     ) {
         let mut flags = match protection {
             Protection::Tls => 0,
@@ -67,9 +77,8 @@ impl ClientLog {
                 put(b, v);
             }
             put(b, i.folders.len() as u64);
-            for f in &i.folders {
-                let id = folder(f);
-                put(&mut self.bytes, u64::from(id));
+            for &f in &i.folders {
+                put(b, u64::from(f));
             }
         }
     }
@@ -114,6 +123,13 @@ impl ClientLog {
             t.add(&Session { start, end, protection, master, pop, imap });
         }
         t
+    }
+
+    /// Asks the CPU to load the end of the log, where the next session goes.
+    pub fn prefetch_end(&self) {
+        if let Some(last) = self.bytes.last() {
+            super::join::prefetch(last);
+        }
     }
 
     /// Bytes used (for tests and memory estimates).
@@ -213,9 +229,15 @@ mod tests {
         let folders = ["Archive", "Work"];
         for s in &sessions {
             let master = s.master.as_ref().map(|_| 7);
-            log.push(s.start, s.end, s.protection, master, s.pop, s.imap.as_ref(), |f| {
-                folders.iter().position(|x| *x == f).unwrap() as u32
+            let imap = s.imap.as_ref().map(|i| ImapTally {
+                flagged_deleted: i.flagged_deleted,
+                expunged: i.expunged,
+                trashed: i.trashed,
+                filed: i.filed,
+                expunged_in_trash: i.expunged_in_trash,
+                folders: i.folders.iter().map(|f| folders.iter().position(|x| x == f).unwrap() as u32).collect(),
             });
+            log.push(s.start, s.end, s.protection, master, s.pop, imap.as_ref());
             direct.add(s);
         }
         let replayed =

@@ -1,10 +1,15 @@
 //! Log inputs: plain or gzip files (detected by magic bytes, so `mail.log.2.gz` and
-//! `zcat`-less pipes both work) and stdin, cut into `&[u8]` lines from a large buffer with
-//! no per-line allocation. Large inputs are cut into blocks of whole lines ([`Blocks`]) that
-//! several threads parse at once.
+//! `zcat`-less pipes both work) and stdin, cut into `&[u8]` lines from large buffers with
+//! no per-line allocation.
+//!
+//! A plain regular file is cut into fixed [`CHUNK`]s that any thread reads at its offset
+//! ([`read_chunk`]): a chunk owns the lines that start in it, so the threads read and parse
+//! in parallel with no hand-off. Streams (stdin, gzip, pipes) are cut in turn into blocks
+//! of whole lines ([`Blocks`]). Both give exactly the lines of [`for_each_line`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
@@ -13,12 +18,35 @@ use flate2::read::MultiGzDecoder;
 pub const BUF: usize = 1 << 20;
 /// Size of a block of lines handed to a parsing thread (more than [`BUF`]).
 pub const BLOCK: usize = 2 << 20;
+/// The part of a regular file whose lines one parsing thread reads at once.
+pub const CHUNK: u64 = 2 << 20;
+/// Read past the end of a chunk in the same call, for the end of its last line.
+const MARGIN: usize = 16 << 10;
 
-/// An opened input: the reader, whether it is gzip, and its mtime (the year reference).
+/// An opened input: how to read it, whether it is gzip, and its mtime (the year reference).
 pub struct Opened {
-    pub reader: Box<dyn Read + Send>,
+    pub source: Source,
     pub gzip: bool,
     pub modified: Option<std::time::SystemTime>,
+}
+
+/// How an input is read.
+pub enum Source {
+    /// A plain regular file and its size when opened: read in chunks, in parallel. Lines
+    /// that start after that size (appended while reading) are not read.
+    File { file: File, size: u64 },
+    /// Stdin, gzip, pipes and files without a size: one reader.
+    Stream(Box<dyn Read + Send>),
+}
+
+impl Source {
+    /// One reader of the whole input, whatever the source.
+    pub fn into_reader(self) -> Box<dyn Read + Send> {
+        match self {
+            Source::File { file, .. } => Box::new(file),
+            Source::Stream(r) => r,
+        }
+    }
 }
 
 /// Opens `path` (`-`: stdin), unwrapping gzip when the content starts with its magic.
@@ -31,12 +59,35 @@ pub fn open(path: &Path) -> io::Result<Opened> {
         if meta.is_dir() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a directory"));
         }
+        // procfs and the like say 0 for files with content: those are read as streams.
+        if meta.is_file() && meta.len() > 0 {
+            let mut magic = [0u8; 2];
+            let n = read_at_most(&f, &mut magic, 0)?;
+            if magic[..n] != [0x1f, 0x8b] {
+                let source = Source::File { file: f, size: meta.len() };
+                return Ok(Opened { source, gzip: false, modified: meta.modified().ok() });
+            }
+        }
         (Box::new(f), meta.modified().ok())
     };
     let mut buffered = BufReader::with_capacity(64 * 1024, raw);
     let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read + Send> = if gzip { Box::new(MultiGzDecoder::new(buffered)) } else { Box::new(buffered) };
-    Ok(Opened { reader, gzip, modified })
+    Ok(Opened { source: Source::Stream(reader), gzip, modified })
+}
+
+/// Reads at `offset` until `buf` is full or the file ends; returns the bytes read.
+fn read_at_most(f: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read_at(&mut buf[n..], offset + n as u64) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// Calls `f` on every line (without `\n` or `\r\n`). A line longer than the buffer is
@@ -82,6 +133,100 @@ pub fn for_each_line(mut reader: impl Read, mut f: impl FnMut(Option<&[u8]>)) ->
     }
 }
 
+/// Lines to parse: `data[start..end]` holds whole lines (the last one may lack its newline
+/// at the end of the input), after `junk` lines too long to keep, dropped, and before
+/// `junk_after` such lines.
+#[derive(Debug, Default)]
+pub struct Block {
+    /// A buffer reused from block to block: its length only grows (no clearing).
+    pub data: Vec<u8>,
+    pub start: usize,
+    pub end: usize,
+    pub junk: u64,
+    pub junk_after: u64,
+}
+
+impl Block {
+    /// The lines.
+    pub fn lines(&self) -> &[u8] {
+        &self.data[self.start..self.end]
+    }
+
+    /// Makes `data` at least `len` long (new bytes zeroed once, then reused).
+    fn room(&mut self, len: usize) {
+        if self.data.len() < len {
+            self.data.resize(len, 0);
+        }
+    }
+}
+
+/// Reads into `block` the lines of a regular file of `size` bytes that start in chunk `k`
+/// (bytes `k * CHUNK .. (k + 1) * CHUNK`); `false` when the chunk is past the end.
+pub fn read_chunk(file: &File, size: u64, k: u64, block: &mut Block) -> io::Result<bool> {
+    read_chunk_of(file, size, CHUNK, k, block)
+}
+
+fn read_chunk_of(file: &File, size: u64, chunk: u64, k: u64, block: &mut Block) -> io::Result<bool> {
+    let from = k.saturating_mul(chunk);
+    if from >= size {
+        return Ok(false);
+    }
+    let to = from.saturating_add(chunk).min(size);
+    // One byte before the chunk says whether a line starts at its first byte.
+    let base = from.saturating_sub(1);
+    // Lines starting before `lim` (in the buffer) are this chunk's.
+    let lim = (to - base) as usize;
+    block.room(lim + MARGIN);
+    let mut filled = read_at_most(file, &mut block.data[..lim + MARGIN], base)?;
+    block.junk = 0;
+    block.junk_after = 0;
+    block.start = 0;
+    block.end = 0;
+    // A file cut short while reading ends where it ends.
+    let lim = lim.min(filled);
+    let first = if k == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', &block.data[..lim]) {
+            Some(nl) => nl + 1,
+            None => return Ok(true),
+        }
+    };
+    if first >= lim {
+        return Ok(true);
+    }
+    block.start = first;
+    // The last line of the chunk is the one holding byte `lim - 1`; it ends at the first
+    // newline from there, maybe past the chunk.
+    let last_start = match memchr::memrchr(b'\n', &block.data[first..lim - 1]) {
+        Some(nl) => first + nl + 1,
+        None => first,
+    };
+    let mut from_nl = lim - 1;
+    loop {
+        if let Some(nl) = memchr::memchr(b'\n', &block.data[from_nl..filled]) {
+            block.end = from_nl + nl + 1;
+            return Ok(true);
+        }
+        if filled - last_start >= BUF {
+            // A junk line: counted, not kept.
+            block.end = last_start;
+            block.junk_after = 1;
+            return Ok(true);
+        }
+        let want = (last_start + BUF).min(filled + BLOCK);
+        block.room(want);
+        let n = read_at_most(file, &mut block.data[filled..want], base + filled as u64)?;
+        if n == 0 {
+            // The end of the file: the last line has no newline.
+            block.end = filled;
+            return Ok(true);
+        }
+        from_nl = filled;
+        filled += n;
+    }
+}
+
 /// Cuts a reader into blocks of whole lines, with the same lines as [`for_each_line`]: a
 /// line of [`BUF`] bytes or more is junk, counted once (as a line of [`Block::junk`] when it
 /// does not fit a block, else left in the block for the parser to count).
@@ -94,14 +239,6 @@ pub struct Blocks<R> {
     eof: bool,
 }
 
-/// A block of whole lines (the last one may lack its newline at the end of the input).
-#[derive(Debug, Default)]
-pub struct Block {
-    pub data: Vec<u8>,
-    /// Junk lines longer than a block, dropped before `data`.
-    pub junk: u64,
-}
-
 impl<R: Read> Blocks<R> {
     pub fn new(reader: R) -> Self {
         Blocks { reader, carry: Vec::new(), skipping: false, eof: false }
@@ -110,22 +247,28 @@ impl<R: Read> Blocks<R> {
     /// Fills `block` (its buffer reused) with the next lines; `false` at the end.
     pub fn next_into(&mut self, block: &mut Block) -> io::Result<bool> {
         block.junk = 0;
-        let buf = &mut block.data;
+        block.junk_after = 0;
+        block.start = 0;
+        block.end = 0;
+        block.room(BLOCK);
         loop {
-            buf.clear();
             if self.eof {
                 // What is left is the last line, without its newline.
                 if !self.skipping && !self.carry.is_empty() {
-                    std::mem::swap(buf, &mut self.carry);
+                    let n = self.carry.len();
+                    block.room(n);
+                    block.data[..n].copy_from_slice(&self.carry);
+                    block.end = n;
+                    self.carry.clear();
                     return Ok(true);
                 }
                 self.carry.clear();
                 return Ok(block.junk > 0);
             }
-            buf.extend_from_slice(&self.carry);
+            let buf = &mut block.data[..BLOCK];
+            let mut filled = self.carry.len();
+            buf[..filled].copy_from_slice(&self.carry);
             self.carry.clear();
-            let mut filled = buf.len();
-            buf.resize(BLOCK, 0);
             while filled < BLOCK {
                 match self.reader.read(&mut buf[filled..]) {
                     Ok(0) => {
@@ -137,7 +280,7 @@ impl<R: Read> Blocks<R> {
                     Err(e) => return Err(e),
                 }
             }
-            buf.truncate(filled);
+            let buf = &buf[..filled];
             let mut start = 0;
             if self.skipping {
                 match memchr::memchr(b'\n', buf) {
@@ -152,8 +295,8 @@ impl<R: Read> Blocks<R> {
                 Some(nl) => {
                     let end = start + nl + 1;
                     self.carry.extend_from_slice(&buf[end..]);
-                    buf.truncate(end);
-                    buf.drain(..start);
+                    block.start = start;
+                    block.end = end;
                     return Ok(true);
                 }
                 None if start == 0 && !self.eof => {
@@ -172,7 +315,7 @@ pub fn block_lines(block: &Block, mut f: impl FnMut(Option<&[u8]>)) {
     for _ in 0..block.junk {
         f(None);
     }
-    let data = &block.data[..];
+    let data = block.lines();
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', data) {
         let line = &data[start..nl];
@@ -182,6 +325,9 @@ pub fn block_lines(block: &Block, mut f: impl FnMut(Option<&[u8]>)) {
     if start < data.len() {
         let line = &data[start..];
         f(if line.len() >= BUF { None } else { Some(trim_cr(line)) });
+    }
+    for _ in 0..block.junk_after {
+        f(None);
     }
 }
 
@@ -261,6 +407,53 @@ mod tests {
         assert_eq!(block_lines_of(&huge_last), lines(&huge_last));
     }
 
+    fn chunk_lines_of(data: &[u8], chunk: u64) -> Vec<Option<Vec<u8>>> {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(data).unwrap();
+        let mut block = Block::default();
+        let mut out = Vec::new();
+        for k in 0.. {
+            if !read_chunk_of(&f, data.len() as u64, chunk, k, &mut block).unwrap() {
+                break;
+            }
+            block_lines(&block, |l| out.push(l.map(<[u8]>::to_vec)));
+        }
+        out
+    }
+
+    #[test]
+    fn file_chunks_cut_the_same_lines_as_for_each_line() {
+        let mut small = Vec::new();
+        for i in 0..300 {
+            small.extend_from_slice(&b"x".repeat(i % 37));
+            small.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+            if i % 50 == 0 {
+                small.extend_from_slice(b"\n\n");
+            }
+        }
+        small.extend_from_slice(b"last line");
+        for data in [&small[..], b"", b"\n", b"a", b"\n\na\n", &small[..small.len() - 9]] {
+            let want = lines(data);
+            for chunk in [1, 2, 3, 7, 36, 37, 38, 100, 4096, CHUNK] {
+                assert_eq!(chunk_lines_of(data, chunk), want, "chunk {chunk}, {} bytes", data.len());
+            }
+        }
+        // Junk lines (one a whole chunk long or more), in the middle and at the end.
+        let mut big = b"first\n".to_vec();
+        big.extend_from_slice(&vec![b'y'; BUF - 1]);
+        big.extend_from_slice(b"\nshort\n");
+        big.extend_from_slice(&vec![b'z'; BUF]);
+        big.extend_from_slice(b"\n");
+        big.extend_from_slice(&vec![b'x'; 3 * BUF + 10]);
+        big.extend_from_slice(b"\r\nafter\n");
+        big.extend_from_slice(&vec![b'w'; BUF + 5]);
+        let want = lines(&big);
+        assert_eq!(want.iter().filter(|l| l.is_none()).count(), 3);
+        for chunk in [1000, (BUF / 2) as u64, BUF as u64 + 1, CHUNK, 5 * CHUNK] {
+            assert!(chunk_lines_of(&big, chunk) == want, "chunk {chunk}");
+        }
+    }
+
     #[test]
     fn gzip_is_detected_by_content() {
         let dir = tempfile::tempdir().unwrap();
@@ -271,7 +464,7 @@ mod tests {
         let opened = open(&path).unwrap();
         assert!(opened.gzip);
         let mut out = Vec::new();
-        for_each_line(opened.reader, |l| out.push(l.unwrap().to_vec())).unwrap();
+        for_each_line(opened.source.into_reader(), |l| out.push(l.unwrap().to_vec())).unwrap();
         assert_eq!(out, vec![b"one".to_vec(), b"two".to_vec()]);
 
         let plain = dir.path().join("mail.log");

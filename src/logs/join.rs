@@ -4,17 +4,25 @@
 //! A mail process line finds its login by session id (`<pid><session>`, 2.3+), else by
 //! pid (the login line's `mpid=`, when a custom prefix logs `<pid>`), else (2.2, no ids)
 //! by user and protocol: the oldest open login of that user, counted as an ambiguous join
-//! when open logins from several addresses compete. Memory holds the open sessions (56
-//! bytes each) and, per client, its sessions packed in a [`ClientLog`] (about 10 bytes each).
+//! when open logins from several addresses compete. Memory holds the open sessions (64
+//! bytes each, plus 16 in the indexes) and, per client, its sessions packed in a
+//! [`ClientLog`] (about 10 bytes each).
+//!
+//! This runs on one thread, in log order, for every login and logout: the records come with
+//! names already interned ([`SharedNames`]) and session ids fingerprinted, and the indexes
+//! of open sessions are flat tables of 8-byte entries (`SlotTable`), prefetched a few
+//! records ahead ([`Joiner::prefetch`]): with many sessions open they outgrow the caches.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::num::NonZeroU64;
+use std::sync::{Arc, Mutex, PoisonError};
 
-pub use super::client::ClientLog;
+pub use super::client::{ClientLog, ImapTally};
 use super::line::{Counters, Proc};
 use super::scan::{Ev, Id, Rec};
 use crate::model::folder::SpecialUse;
-use crate::model::verdict::{Access, ClientTimeline, ImapCounts, PopCounts, Protection, ServerExpunges};
+use crate::model::verdict::{Access, ClientTimeline, PopCounts, Protection, ServerExpunges};
 
 /// A master-user line applies to the next login of that user within this delay.
 const MASTER_WINDOW_SECS: i64 = 60;
@@ -59,10 +67,12 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Byte strings to small ids, the strings in one arena; lookups take the string's
 /// [`hash_bytes`], computed by the parsing threads.
+#[derive(Clone)]
 pub struct Interner {
-    /// Open addressing: ids, `NO_ID` for free slots; at most half full.
-    table: Vec<u32>,
-    hashes: Vec<u64>,
+    /// Open addressing, at most half full: `hash >> 32 << 32 | id`, `EMPTY` for free
+    /// entries. The hash's high half places the entry and filters the comparisons.
+    table: Vec<u64>,
+    shift: u32,
     /// End of each name in `arena`.
     ends: Vec<u32>,
     arena: Vec<u8>,
@@ -72,7 +82,7 @@ const NO_ID: u32 = u32::MAX;
 
 impl Default for Interner {
     fn default() -> Self {
-        Interner { table: vec![NO_ID; 1024], hashes: Vec::new(), ends: Vec::new(), arena: Vec::new() }
+        Interner { table: vec![EMPTY; 1024], shift: 32 - 10, ends: Vec::new(), arena: Vec::new() }
     }
 }
 
@@ -81,42 +91,65 @@ impl Interner {
         self.id_hashed(s, hash_bytes(s))
     }
 
+    fn home(&self, tag: u32) -> usize {
+        (tag.wrapping_mul(0x9E37_79B9) >> self.shift) as usize
+    }
+
+    /// Asks the CPU to load what a lookup of `hash` reads: `stage` 0 the table entry, 1
+    /// (a little later) the name it points to.
+    pub fn prefetch(&self, hash: u64, stage: u8) {
+        let tag = (hash >> 32) as u32;
+        let i = self.home(tag);
+        if stage == 0 {
+            return prefetch(&self.table[i]);
+        }
+        let e = self.table[i];
+        if e != EMPTY && (e >> 32) as u32 == tag {
+            let id = e as u32 as usize;
+            let start = if id == 0 { 0 } else { self.ends.get(id - 1).copied().unwrap_or(0) as usize };
+            if let Some(b) = self.arena.get(start) {
+                prefetch(b);
+            }
+        }
+    }
+
     /// The id of `s`, whose [`hash_bytes`] is `hash`.
     pub fn id_hashed(&mut self, s: &[u8], hash: u64) -> u32 {
+        let tag = (hash >> 32) as u32;
         let mask = self.table.len() - 1;
-        let mut i = (hash >> 7) as usize & mask;
+        let mut i = self.home(tag);
         loop {
-            let id = self.table[i];
-            if id == NO_ID {
+            let e = self.table[i];
+            if e == EMPTY {
                 break;
             }
-            if self.hashes[id as usize] == hash && self.bytes(id) == s {
-                return id;
+            if (e >> 32) as u32 == tag && self.bytes(e as u32) == s {
+                return e as u32;
             }
             i = (i + 1) & mask;
         }
-        let id = self.hashes.len() as u32;
-        self.table[i] = id;
-        self.hashes.push(hash);
+        let id = self.ends.len() as u32;
+        self.table[i] = (u64::from(tag) << 32) | u64::from(id);
         self.arena.extend_from_slice(s);
         self.ends.push(self.arena.len() as u32);
-        if self.hashes.len() * 2 > self.table.len() {
+        if self.ends.len() * 2 > self.table.len() {
             self.grow();
         }
         id
     }
 
     fn grow(&mut self) {
-        let mut table = vec![NO_ID; self.table.len() * 2];
-        let mask = table.len() - 1;
-        for (id, &h) in self.hashes.iter().enumerate() {
-            let mut i = (h >> 7) as usize & mask;
-            while table[i] != NO_ID {
+        let old = std::mem::take(&mut self.table);
+        self.table = vec![EMPTY; old.len() * 2];
+        self.shift -= 1;
+        let mask = self.table.len() - 1;
+        for e in old.into_iter().filter(|&e| e != EMPTY) {
+            let mut i = self.home((e >> 32) as u32);
+            while self.table[i] != EMPTY {
                 i = (i + 1) & mask;
             }
-            table[i] = id as u32;
+            self.table[i] = e;
         }
-        self.table = table;
     }
 
     /// The bytes of a name (empty for an unknown id).
@@ -145,10 +178,273 @@ impl Interner {
     }
 }
 
-/// An open session: 56 bytes, as many of them may be open.
+/// The interners the parsing threads fill while reading.
+#[derive(Default)]
+pub struct SharedNames {
+    pub users: Mutex<Interner>,
+    pub addrs: Mutex<Interner>,
+    /// Folder names (lossy UTF-8) of `mail_log` events.
+    pub folders: Mutex<Interner>,
+}
+
+/// The names, once read.
+#[derive(Default, Clone)]
+pub struct Names {
+    pub users: Interner,
+    pub addrs: Interner,
+    pub folders: Interner,
+}
+
+fn unlock<T>(m: Mutex<T>) -> T {
+    m.into_inner().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl SharedNames {
+    fn into_names(self) -> Names {
+        Names { users: unlock(self.users), addrs: unlock(self.addrs), folders: unlock(self.folders) }
+    }
+
+    fn snapshot(&self) -> Names {
+        Names {
+            users: lock(&self.users).clone(),
+            addrs: lock(&self.addrs).clone(),
+            folders: lock(&self.folders).clone(),
+        }
+    }
+}
+
+/// Open addressing from 32-bit keys to slab slots, entries `key << 32 | slot` in one flat
+/// vector (at most half full, linear probing, deletion by backward shift: no tombstones).
+/// A key may stand for a longer one (a session fingerprint): the caller checks the slot.
+struct SlotTable {
+    entries: Vec<u64>,
+    len: usize,
+    shift: u32,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+impl Default for SlotTable {
+    fn default() -> Self {
+        SlotTable { entries: vec![EMPTY; 1 << 10], len: 0, shift: 32 - 10 }
+    }
+}
+
+impl SlotTable {
+    fn home(&self, key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B9) >> self.shift) as usize
+    }
+
+    /// Asks the CPU to load the cache line where a lookup of `key` starts.
+    fn prefetch(&self, key: u32) {
+        prefetch(&self.entries[self.home(key)]);
+    }
+
+    /// The slot of the first entry for `key`, unchecked (for prefetching).
+    fn peek(&self, key: u32) -> Option<u32> {
+        let mask = self.entries.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let e = self.entries[i];
+            if e == EMPTY {
+                return None;
+            }
+            if (e >> 32) as u32 == key {
+                return Some(e as u32);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The slot of the first entry for `key` that `is` accepts.
+    fn find(&self, key: u32, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
+        let mask = self.entries.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let e = self.entries[i];
+            if e == EMPTY {
+                return None;
+            }
+            if (e >> 32) as u32 == key && is(e as u32) {
+                return Some(e as u32);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Points `key` to `slot`, replacing the first entry for `key` that `is` accepts.
+    fn insert(&mut self, key: u32, slot: u32, mut is: impl FnMut(u32) -> bool) {
+        let mask = self.entries.len() - 1;
+        let entry = (u64::from(key) << 32) | u64::from(slot);
+        let mut i = self.home(key);
+        loop {
+            let e = self.entries[i];
+            if e == EMPTY {
+                break;
+            }
+            if (e >> 32) as u32 == key && is(e as u32) {
+                self.entries[i] = entry;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        self.entries[i] = entry;
+        self.len += 1;
+    }
+
+    /// Whether an insert should first rebuild the table.
+    fn full(&self) -> bool {
+        (self.len + 1) * 2 > self.entries.len()
+    }
+
+    /// Removes the entry `key -> slot`, if there is one.
+    fn remove(&mut self, key: u32, slot: u32) {
+        let mask = self.entries.len() - 1;
+        let entry = (u64::from(key) << 32) | u64::from(slot);
+        let mut i = self.home(key);
+        loop {
+            let e = self.entries[i];
+            if e == EMPTY {
+                return;
+            }
+            if e == entry {
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        self.len -= 1;
+        // Backward shift: move up the entries of the run that may sit at the hole.
+        let mut hole = i;
+        let mut j = i;
+        loop {
+            j = (j + 1) & mask;
+            let e = self.entries[j];
+            if e == EMPTY {
+                break;
+            }
+            let home = self.home((e >> 32) as u32);
+            // `e` may move to the hole if its home is not in (hole, j].
+            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
+                self.entries[hole] = e;
+                hole = j;
+            }
+        }
+        self.entries[hole] = EMPTY;
+    }
+
+    /// Rehashes the entries `keep` accepts into a table at most a quarter full.
+    fn rebuild(&mut self, mut keep: impl FnMut(u64) -> bool) {
+        let kept: Vec<u64> = self.entries.iter().copied().filter(|&e| e != EMPTY && keep(e)).collect();
+        let mut size = 1 << 10;
+        while kept.len() * 4 > size {
+            size *= 2;
+        }
+        self.entries = vec![EMPTY; size];
+        self.shift = 32 - size.trailing_zeros();
+        self.len = kept.len();
+        let mask = self.entries.len() - 1;
+        for e in kept {
+            let mut i = self.home((e >> 32) as u32);
+            while self.entries[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.entries[i] = e;
+        }
+    }
+}
+
+/// Asks the CPU to start loading `x`'s cache line: the joiner's lookups are random accesses
+/// to tables larger than the caches, and it knows them a few records ahead.
+#[inline(always)]
+pub(crate) fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint: it never faults, reads nothing into the program and
+    // `x` is a valid reference anyway.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
+/// Clients (user, address, protocol) to their index: open addressing, the key in the entry.
+struct ClientIndex {
+    /// `(user << 32 | address, index << 1 | protocol)`; `EMPTY` keys for free entries.
+    entries: Vec<(u64, u32)>,
+    len: usize,
+    shift: u32,
+}
+
+impl Default for ClientIndex {
+    fn default() -> Self {
+        ClientIndex { entries: vec![(EMPTY, 0); 1 << 10], len: 0, shift: 64 - 10 }
+    }
+}
+
+impl ClientIndex {
+    fn key((user, addr, access): (u32, u32, Access)) -> (u64, u32) {
+        ((u64::from(user) << 32) | u64::from(addr), access as u32)
+    }
+
+    fn home(&self, ua: u64, access: u32) -> usize {
+        ((ua ^ u64::from(access)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn prefetch(&self, key: (u32, u32, Access)) {
+        let (ua, access) = Self::key(key);
+        prefetch(&self.entries[self.home(ua, access)]);
+    }
+
+    /// The index of `key`, or `new` (then recorded as its index).
+    fn get_or_insert(&mut self, key: (u32, u32, Access), new: u32) -> u32 {
+        let (ua, access) = Self::key(key);
+        let mask = self.entries.len() - 1;
+        let mut i = self.home(ua, access);
+        loop {
+            let (k, v) = self.entries[i];
+            if k == EMPTY {
+                break;
+            }
+            if k == ua && v & 1 == access {
+                return v >> 1;
+            }
+            i = (i + 1) & mask;
+        }
+        self.entries[i] = (ua, (new << 1) | access);
+        self.len += 1;
+        if self.len * 2 > self.entries.len() {
+            let bigger = vec![(EMPTY, 0); self.entries.len() * 2];
+            let old = std::mem::replace(&mut self.entries, bigger);
+            self.shift -= 1;
+            let mask = self.entries.len() - 1;
+            for (k, v) in old.into_iter().filter(|e| e.0 != EMPTY) {
+                let mut i = self.home(k, v & 1);
+                while self.entries[i].0 != EMPTY {
+                    i = (i + 1) & mask;
+                }
+                self.entries[i] = (k, v);
+            }
+        }
+        new
+    }
+}
+
+/// The 32-bit table key of a session fingerprint.
+fn session_key(s: Fingerprint) -> u32 {
+    let h = s.0.get() ^ s.1;
+    (h ^ (h >> 32)) as u32
+}
+
+/// An open session: 64 bytes, as many of them may be open; aligned to a cache line, so
+/// that one prefetch brings all of it.
+#[repr(align(64))]
 struct Open {
-    /// The session id's fingerprint, when `HAS_SESSION`.
-    session: [u64; 2],
+    session: Option<Fingerprint>,
     start: i64,
     user: u32,
     addr: u32,
@@ -156,19 +452,20 @@ struct Open {
     pid: u32,
     /// `NO_ID`: none.
     master: u32,
+    /// Its client's index in [`Joiner::clients`].
+    client: u32,
     /// From `mail_log` events, when the plugin logs them.
-    events: Option<Box<ImapCounts>>,
+    events: Option<Box<ImapTally>>,
     access: Access,
     protection: Protection,
     flags: u8,
 }
 
-const HAS_SESSION: u8 = 1;
 const HAS_PID: u8 = 2;
 
 impl Open {
-    fn session(&self) -> Option<u128> {
-        (self.flags & HAS_SESSION != 0).then(|| (u128::from(self.session[0]) << 64) | u128::from(self.session[1]))
+    fn session(&self) -> Option<Fingerprint> {
+        self.session
     }
     fn pid(&self) -> Option<u32> {
         (self.flags & HAS_PID != 0).then_some(self.pid)
@@ -181,21 +478,21 @@ impl Open {
         start: i64,
         protection: Protection,
         master: Option<u32>,
-        session: Option<u128>,
+        session: Option<Fingerprint>,
         pid: Option<u32>,
     ) -> Open {
-        let s = session.unwrap_or(0);
         Open {
-            session: [(s >> 64) as u64, s as u64],
+            session,
             start,
             user,
             addr,
             pid: pid.unwrap_or(0),
             master: master.unwrap_or(NO_ID),
+            client: NO_ID,
             events: None,
             access,
             protection,
-            flags: if session.is_some() { HAS_SESSION } else { 0 } | if pid.is_some() { HAS_PID } else { 0 },
+            flags: if pid.is_some() { HAS_PID } else { 0 },
         }
     }
 }
@@ -228,27 +525,46 @@ pub struct JoinStats {
     pub unclosed: u64,
 }
 
+/// Expunges by server processes (doveadm, lmtp, expire): a user's count and a few folders.
+#[derive(Debug, Clone, Default)]
+pub struct ServerTally {
+    pub messages: u64,
+    pub folders: Vec<u32>,
+}
+
+impl ServerTally {
+    pub fn expunges(&self, names: &Names) -> ServerExpunges {
+        ServerExpunges {
+            messages: self.messages,
+            by: if self.messages > 0 { vec!["server process".to_string()] } else { Vec::new() },
+            folders: self.folders.iter().map(|&f| names.folders.name(f)).collect(),
+        }
+    }
+}
+
 /// The joiner: feed it records in log order, then take the client logs.
 #[derive(Default)]
 pub struct Joiner {
     filter: Filter,
-    pub users: Interner,
-    pub addrs: Interner,
-    /// Folder names (lossy UTF-8) of IMAP copies.
-    pub folders: Interner,
+    /// Filled by the parsing threads; the joiner adds "(master user)".
+    pub names: Arc<SharedNames>,
+    master_user: Option<u32>,
     slab: Vec<Option<Open>>,
     free: Vec<u32>,
     live: usize,
-    /// Session ids by a 128-bit fingerprint: no allocation per session.
-    by_session: FxMap<u128, u32>,
-    by_pid: FxMap<u32, u32>,
+    /// Session fingerprints (by [`session_key`]) to slots: no allocation per session.
+    by_session: SlotTable,
+    /// The newest session of each pid, if still open: entries are not removed when their
+    /// session closes, but checked on lookup (and dropped when the table is rebuilt).
+    by_pid: SlotTable,
     /// Built on the first mail line without ids (Dovecot 2.2), then maintained.
     by_user: Option<FxMap<(u32, Access), Vec<u32>>>,
     masters: FxMap<u32, (Option<u32>, i64)>,
-    /// Index in `clients` by (user, address, protocol).
-    pub client_index: FxMap<(u32, u32, Access), u32>,
+    /// Index in `clients` by (user, address, protocol), the keys in `client_keys`.
+    client_index: ClientIndex,
+    pub client_keys: Vec<(u32, u32, Access)>,
     pub clients: Vec<ClientLog>,
-    pub server: FxMap<u32, ServerExpunges>,
+    pub server: FxMap<u32, ServerTally>,
     pub stats: JoinStats,
 }
 
@@ -261,23 +577,59 @@ impl Joiner {
         Joiner { filter, ..Joiner::default() }
     }
 
-    /// Takes one record at time `t` (Unix seconds); its names are in `data`.
-    pub fn record(&mut self, t: i64, r: &Rec, data: &[u8]) {
+    /// Prefetches, in stages, what [`Joiner::record`] will look up for `r`: call it with
+    /// `stage` 0 to 3 on the records 16, 12, 6 and 2 ahead of the one recorded. Stage 0
+    /// asks for the index entries, each later stage reads what the previous one loaded and
+    /// asks for what it points to: the open session, its client, the end of its log.
+    pub fn prefetch(&self, r: &Rec, stage: u8) {
+        match (r, stage) {
+            (Rec::Login { session, mpid, user, addr, proc, .. }, 0) => {
+                if let Some(s) = session {
+                    self.by_session.prefetch(session_key(*s));
+                }
+                if let Some(pid) = mpid {
+                    self.by_pid.prefetch(*pid);
+                }
+                self.client_index.prefetch((*user, *addr, access(*proc)));
+            }
+            (Rec::Logout { id, .. } | Rec::Event { id, .. }, _) => {
+                let Some(s) = id.session else { return };
+                if stage == 0 {
+                    return self.by_session.prefetch(session_key(s));
+                }
+                let Some(slot) = self.by_session.peek(session_key(s)).and_then(|i| self.slab.get(i as usize)) else {
+                    return;
+                };
+                if stage == 1 {
+                    // Not `slot.is_some()`: reading the slot now would wait for it.
+                    return prefetch(slot);
+                }
+                let Some(open) = slot else { return };
+                let Some(log) = self.clients.get(open.client as usize) else { return };
+                match stage {
+                    2 => prefetch(log),
+                    _ => log.prefetch_end(),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes one record at time `t` (Unix seconds).
+    /// `counters`: those of the block, that [`Rec::Logout`] points into.
+    pub fn record(&mut self, t: i64, r: &Rec, counters: &[Counters]) {
         match *r {
-            Rec::Login { proc, user, ip, master, session, mpid, tls, secured } => {
+            Rec::Login { proc, user, addr, master, session, mpid, tls, secured } => {
                 if proc == Proc::Server || !self.filter.time(t) {
                     return;
                 }
-                let user = self.users.id_hashed(user.span.get(data), user.hash);
-                let addr = ip.map_or(UNKNOWN_ADDR, |ip| self.addrs.id_hashed(ip.span.get(data), ip.hash));
-                let master = master.map(|m| self.users.id_hashed(m.span.get(data), m.hash));
                 self.login(t, proc, user, addr, master, session, mpid, tls, secured);
             }
-            Rec::Logout { proc, id, counters } => self.logout(t, proc, &id, counters, data),
-            Rec::Event { proc, id, event } => self.event(t, proc, &id, event, data),
+            Rec::Logout { proc, id, counters: c } => {
+                self.logout(t, proc, &id, counters.get(c as usize).copied().unwrap_or_default());
+            }
+            Rec::Event { proc, id, event } => self.event(t, proc, &id, event),
             Rec::Master { user, master } => {
-                let user = self.users.id_hashed(user.span.get(data), user.hash);
-                let master = master.map(|m| self.users.id_hashed(m.span.get(data), m.hash));
                 self.masters.insert(user, (master, t));
             }
         }
@@ -291,7 +643,7 @@ impl Joiner {
         user: u32,
         addr: u32,
         mut master: Option<u32>,
-        session: Option<u128>,
+        session: Option<Fingerprint>,
         mpid: Option<u32>,
         tls: bool,
         secured: bool,
@@ -301,10 +653,10 @@ impl Joiner {
             && t - at <= MASTER_WINDOW_SECS
         {
             // "Master user logging in as X" without the master's name: still a master login.
-            master = master.or(m).or(Some(self.users.id(b"(master user)")));
+            master = master.or(m).or_else(|| Some(self.master_user()));
         }
         if let Some(s) = session
-            && let Some(&old) = self.by_session.get(&s)
+            && let Some(old) = self.by_session(s)
         {
             self.close(old, None);
         }
@@ -323,7 +675,34 @@ impl Joiner {
         }
     }
 
-    fn insert(&mut self, open: Open) -> u32 {
+    fn master_user(&mut self) -> u32 {
+        let names = &self.names;
+        *self.master_user.get_or_insert_with(|| lock(&names.users).id(b"(master user)"))
+    }
+
+    fn by_pid(&self, pid: u32) -> Option<u32> {
+        let slot = self.by_pid.find(pid, |_| true)?;
+        (self.slab[slot as usize].as_ref().and_then(Open::pid) == Some(pid)).then_some(slot)
+    }
+
+    /// The index of a client's log, made on first use.
+    fn client(&mut self, key: (u32, u32, Access)) -> u32 {
+        let next = self.clients.len() as u32;
+        let i = self.client_index.get_or_insert(key, next);
+        if i == next {
+            self.client_keys.push(key);
+            self.clients.push(ClientLog::default());
+        }
+        i
+    }
+
+    fn by_session(&self, s: Fingerprint) -> Option<u32> {
+        let slab = &self.slab;
+        self.by_session.find(session_key(s), |i| slab[i as usize].as_ref().and_then(Open::session) == Some(s))
+    }
+
+    fn insert(&mut self, mut open: Open) -> u32 {
+        open.client = self.client((open.user, open.addr, open.access));
         let idx = match self.free.pop() {
             Some(i) => i,
             None => {
@@ -331,35 +710,44 @@ impl Joiner {
                 (self.slab.len() - 1) as u32
             }
         };
-        if let Some(s) = open.session() {
-            self.by_session.insert(s, idx);
+        let (session, pid, key) = (open.session(), open.pid(), (open.user, open.access));
+        self.slab[idx as usize] = Some(open);
+        let slab = &self.slab;
+        if let Some(s) = session {
+            if self.by_session.full() {
+                self.by_session.rebuild(|_| true);
+            }
+            let same = |i: u32| i != idx && slab[i as usize].as_ref().and_then(Open::session) == Some(s);
+            self.by_session.insert(session_key(s), idx, same);
         }
-        if let Some(pid) = open.pid() {
-            self.by_pid.insert(pid, idx);
+        if let Some(pid) = pid {
+            if self.by_pid.full() {
+                let open = |e: u64| slab[e as u32 as usize].as_ref().and_then(Open::pid) == Some((e >> 32) as u32);
+                self.by_pid.rebuild(open);
+            }
+            self.by_pid.insert(pid, idx, |_| true);
         }
         if let Some(by_user) = &mut self.by_user {
-            by_user.entry((open.user, open.access)).or_default().push(idx);
+            by_user.entry(key).or_default().push(idx);
         }
-        self.slab[idx as usize] = Some(open);
         self.live += 1;
         idx
     }
 
-    fn find(&mut self, proc: Proc, id: &Id, data: &[u8]) -> Option<u32> {
+    fn find(&mut self, proc: Proc, id: &Id) -> Option<u32> {
         if let Some(s) = id.session
-            && let Some(&i) = self.by_session.get(&s)
+            && let Some(i) = self.by_session(s)
         {
             return Some(i);
         }
         if let Some(pid) = id.pid
-            && let Some(&i) = self.by_pid.get(&pid)
+            && let Some(i) = self.by_pid(pid)
         {
             return Some(i);
         }
         if id.session.is_some() || id.pid.is_some() {
             return None;
         }
-        let user = self.users.id_hashed(id.user.span.get(data), id.user.hash);
         let slab = &self.slab;
         let by_user = self.by_user.get_or_insert_with(|| {
             let mut m: FxMap<(u32, Access), Vec<u32>> = FxMap::default();
@@ -370,7 +758,7 @@ impl Joiner {
             }
             m
         });
-        let open = by_user.get(&(user, access(proc)))?;
+        let open = by_user.get(&(id.user, access(proc)))?;
         // Only logins that the mail process cannot name otherwise: 2.2 logins carry a
         // session id that 2.2 mail lines don't repeat, so every login is a candidate.
         let first = *open.first()?;
@@ -383,60 +771,60 @@ impl Joiner {
     }
 
     /// The open session for a mail line, or a new one with an unknown address.
-    fn find_or_open(&mut self, t: i64, proc: Proc, id: &Id, data: &[u8]) -> Option<u32> {
-        if let Some(i) = self.find(proc, id, data) {
+    fn find_or_open(&mut self, t: i64, proc: Proc, id: &Id) -> Option<u32> {
+        if let Some(i) = self.find(proc, id) {
             return Some(i);
         }
         if !self.filter.time(t) {
             return None;
         }
         self.stats.unmatched += 1;
-        let user = self.users.id_hashed(id.user.span.get(data), id.user.hash);
-        Some(self.insert(Open::new(user, UNKNOWN_ADDR, access(proc), t, Protection::Unknown, None, id.session, id.pid)))
+        Some(self.insert(Open::new(
+            id.user,
+            UNKNOWN_ADDR,
+            access(proc),
+            t,
+            Protection::Unknown,
+            None,
+            id.session,
+            id.pid,
+        )))
     }
 
-    fn logout(&mut self, t: i64, proc: Proc, id: &Id, c: Counters, data: &[u8]) {
-        if let Some(i) = self.find_or_open(t, proc, id, data) {
+    fn logout(&mut self, t: i64, proc: Proc, id: &Id, c: Counters) {
+        if let Some(i) = self.find_or_open(t, proc, id) {
             self.close(i, Some((t, c)));
         }
     }
 
-    fn event(&mut self, t: i64, proc: Proc, id: &Id, e: Ev, data: &[u8]) {
+    fn event(&mut self, t: i64, proc: Proc, id: &Id, e: Ev) {
         if proc == Proc::Server {
-            if let Ev::Expunge { mailbox } = e
+            if let Ev::Expunge { folder, .. } = e
                 && self.filter.time(t)
             {
-                let user = self.users.id_hashed(id.user.span.get(data), id.user.hash);
-                let s = self.server.entry(user).or_default();
+                let s = self.server.entry(id.user).or_default();
                 s.messages += 1;
-                push_few(&mut s.folders, mailbox.get(data));
-                push_few(&mut s.by, b"server process");
+                push_few(&mut s.folders, folder);
             }
             return;
         }
-        let Some(i) = self.find_or_open(t, proc, id, data) else { return };
+        let Some(i) = self.find_or_open(t, proc, id) else { return };
         let Some(open) = self.slab[i as usize].as_mut() else { return };
         let ev = open.events.get_or_insert_with(Box::default);
         match e {
-            Ev::Expunge { mailbox } => {
+            Ev::Expunge { trash, .. } => {
                 ev.expunged += 1;
-                if is_trash(mailbox.get(data)) {
+                if trash {
                     ev.expunged_in_trash += 1;
                 }
             }
             Ev::Delete => ev.flagged_deleted += 1,
-            Ev::Copy { dest } => {
-                let dest = dest.get(data);
-                if is_trash(dest) {
+            Ev::Copy { folder, trash } => {
+                if trash {
                     ev.trashed += 1;
                 } else {
                     ev.filed += 1;
-                    if ev.folders.len() < 8 {
-                        let name = String::from_utf8_lossy(dest);
-                        if !ev.folders.iter().any(|f| *f == name) {
-                            ev.folders.push(name.into_owned());
-                        }
-                    }
+                    push_few(&mut ev.folders, folder);
                 }
             }
         }
@@ -447,15 +835,8 @@ impl Joiner {
         let Some(open) = self.slab.get_mut(i as usize).and_then(Option::take) else { return };
         self.free.push(i);
         self.live -= 1;
-        if let Some(s) = open.session()
-            && self.by_session.get(&s) == Some(&i)
-        {
-            self.by_session.remove(&s);
-        }
-        if let Some(pid) = open.pid()
-            && self.by_pid.get(&pid) == Some(&i)
-        {
-            self.by_pid.remove(&pid);
+        if let Some(s) = open.session() {
+            self.by_session.remove(session_key(s), i);
         }
         if let Some(by_user) = &mut self.by_user
             && let Some(v) = by_user.get_mut(&(open.user, open.access))
@@ -482,26 +863,24 @@ impl Joiner {
         let imap = match open.access {
             // mail_log events are exact (and see MOVE); logout counters are the fallback.
             Access::Imap => open.events.map(|b| *b).or_else(|| {
-                counters.map(|c| ImapCounts {
+                counters.map(|c| ImapTally {
                     flagged_deleted: c.deleted.unwrap_or(0),
                     expunged: c.expunged.unwrap_or(0),
                     trashed: c.trashed.unwrap_or(0),
-                    ..ImapCounts::default()
+                    ..ImapTally::default()
                 })
             }),
             Access::Pop3 => None,
         };
         let master = (open.master != NO_ID).then_some(open.master);
-        let key = (open.user, open.addr, open.access);
-        let n = self.clients.len() as u32;
-        let idx = *self.client_index.entry(key).or_insert(n) as usize;
-        if idx == self.clients.len() {
-            self.clients.push(ClientLog::default());
-        }
-        let folders = &mut self.folders;
-        self.clients[idx].push(open.start, end.map(|(t, _)| t), open.protection, master, pop, imap.as_ref(), |f| {
-            folders.id(f.as_bytes())
-        });
+        self.clients[open.client as usize].push(
+            open.start,
+            end.map(|(t, _)| t),
+            open.protection,
+            master,
+            pop,
+            imap.as_ref(),
+        );
     }
 
     fn evict(&mut self, now: i64) {
@@ -516,19 +895,33 @@ impl Joiner {
         }
     }
 
-    /// Closes what is still open (sessions still running when the logs end).
+    /// Closes what is still open (sessions still running when the logs end) and frees the
+    /// indexes of open sessions.
     pub fn finish(&mut self) {
         for i in 0..self.slab.len() {
             if self.slab[i].is_some() {
                 self.close(i as u32, None);
             }
         }
+        self.slab = Vec::new();
+        self.free = Vec::new();
+        self.by_session = SlotTable::default();
+        self.by_pid = SlotTable::default();
+        self.by_user = None;
     }
 
-    /// The timeline of a client, replayed from its log.
-    pub fn timeline(&self, client: u32) -> ClientTimeline {
-        self.clients[client as usize].replay(|id| self.users.name(id), |id| self.folders.name(id))
+    /// The names, once the parsing threads are done.
+    pub fn take_names(&mut self) -> Names {
+        match Arc::try_unwrap(std::mem::take(&mut self.names)) {
+            Ok(shared) => shared.into_names(),
+            Err(shared) => shared.snapshot(),
+        }
     }
+}
+
+/// The timeline of a client, replayed from its log.
+pub fn timeline(log: &ClientLog, names: &Names) -> ClientTimeline {
+    log.replay(|id| names.users.name(id), |id| names.folders.name(id))
 }
 
 /// FxHash of a byte string, as the interners use it.
@@ -538,24 +931,110 @@ pub fn hash_bytes(s: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Two independent 64-bit hashes of a session id: collisions are out of reach.
-pub fn fingerprint(s: &[u8]) -> u128 {
-    let mut a = Fx(0);
-    a.write(s);
-    let mut b = Fx(0x9e37_79b9_7f4a_7c15 ^ s.len() as u64);
-    for &byte in s.iter().rev() {
-        b.write_u8(byte);
+/// A session id's fingerprint: two independent 64-bit hashes (the first never 0, so that
+/// an `Option` of it takes no more room).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint(NonZeroU64, u64);
+
+/// The [`Fingerprint`] of a session id: collisions are out of reach.
+pub fn fingerprint(s: &[u8]) -> Fingerprint {
+    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    let (mut a, mut b) = (0x243F_6A88_85A3_08D3 ^ s.len() as u64, 0x1319_8A2E_0370_7344_u64);
+    let mut chunks = s.chunks_exact(8);
+    let mut mix = |w: u64| {
+        a = (a ^ w).wrapping_mul(K1).rotate_left(29);
+        b = (b ^ w.rotate_left(32)).wrapping_mul(K2).rotate_left(31);
+    };
+    for c in &mut chunks {
+        mix(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
     }
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        mix(u64::from_le_bytes(last));
+    }
+    let fin = |mut h: u64, k: u64| {
+        h ^= h >> 33;
+        h = h.wrapping_mul(k);
+        h ^ (h >> 29)
+    };
+    Fingerprint(NonZeroU64::new(fin(a, K2) | 1).unwrap_or(NonZeroU64::MIN), fin(b, K1))
 }
 
-fn is_trash(mailbox: &[u8]) -> bool {
-    SpecialUse::from_name(&String::from_utf8_lossy(mailbox)) == Some(SpecialUse::Trash)
+/// Whether a folder (its lossy UTF-8 name) is a Trash folder.
+pub fn is_trash(mailbox: &str) -> bool {
+    SpecialUse::from_name(mailbox) == Some(SpecialUse::Trash)
 }
 
-fn push_few(v: &mut Vec<String>, s: &[u8]) {
-    let s = String::from_utf8_lossy(s);
-    if v.len() < 8 && !v.iter().any(|x| *x == s) {
-        v.push(s.into_owned());
+/// Adds a folder to a few kept, in first-seen order.
+fn push_few(v: &mut Vec<u32>, folder: u32) {
+    if v.len() < 8 && !v.contains(&folder) {
+        v.push(folder);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random inserts, lookups and removals agree with a `HashMap`, through rebuilds and
+    /// the backward shifts of removals in long probe runs (few distinct homes).
+    #[test]
+    fn slot_table_agrees_with_a_map() {
+        for keys in [7u32, 5000] {
+            let mut t = SlotTable::default();
+            let mut model: std::collections::HashMap<u32, u32> = Default::default();
+            let mut seed = u64::from(keys);
+            for step in 0..60_000u32 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let key = ((seed >> 33) as u32 % keys).wrapping_mul(0x9E37_79B1);
+                match (seed >> 20) % 3 {
+                    0 => {
+                        if t.full() {
+                            t.rebuild(|_| true);
+                        }
+                        t.insert(key, step, |_| true);
+                        model.insert(key, step);
+                    }
+                    1 => {
+                        if let Some(&slot) = model.get(&key) {
+                            t.remove(key, slot);
+                            model.remove(&key);
+                        }
+                    }
+                    _ => {}
+                }
+                assert_eq!(t.find(key, |_| true), model.get(&key).copied(), "step {step}");
+            }
+            assert_eq!(t.len, model.len());
+            for (&k, &v) in &model {
+                assert_eq!(t.find(k, |_| true), Some(v));
+            }
+        }
+    }
+
+    #[test]
+    fn interner_ids_are_stable_through_growth() {
+        let mut i = Interner::default();
+        let names: Vec<String> = (0..10_000).map(|n| format!("user{n:05}@example.org")).collect();
+        let ids: Vec<u32> = names.iter().map(|n| i.id(n.as_bytes())).collect();
+        assert_eq!(ids, (0..10_000).collect::<Vec<u32>>());
+        for (n, &id) in names.iter().zip(&ids) {
+            assert_eq!(i.id(n.as_bytes()), id);
+            assert_eq!(i.name(id), *n);
+        }
+        assert_eq!(i.len(), 10_000);
+    }
+
+    #[test]
+    fn fingerprints_differ_and_fit_an_option() {
+        assert_eq!(std::mem::size_of::<Option<Fingerprint>>(), 16);
+        let a = fingerprint(b"n+p509Rg/Lx/AAAB");
+        assert_eq!(a, fingerprint(b"n+p509Rg/Lx/AAAB"));
+        assert_ne!(a, fingerprint(b"n+p509Rg/Lx/AAAC"));
+        assert_ne!(fingerprint(b""), fingerprint(b"\0"));
+        assert_ne!(fingerprint(b"abcdefgh"), fingerprint(b"abcdefgh\0"));
     }
 }

@@ -5,11 +5,14 @@
 //! The hot path works on `&[u8]` lines cut from large blocks: a line is looked at only
 //! if its timestamp parses and a Dovecot service name (`pop3(`, `imap(`, `*-login:`,
 //! `auth`, `lmtp(`, `doveadm(`) follows it; no regex, no per-line allocation. Blocks are
-//! parsed by one thread per core ([`scan`]) and joined in log order by the calling thread:
-//! the clock's year inference and the joins see the lines in the order of the file.
+//! read (a plain file: each thread reads its own chunks at their offsets) and parsed by one
+//! thread per core ([`scan`], which also interns names), and joined in log order by the
+//! calling thread: the clock's year inference and the joins see the lines in the order of
+//! the file. The reports are then built by one thread per core, a few batches ahead of
+//! the renderer ([`Joined::each_box`]).
 //!
 //! * [`input`] opens and cuts inputs into lines and blocks; [`time`] reads timestamps (and
-//!   infers missing years); [`line`] parses one line; [`scan`] parses a block; [`join`]
+//!   infers missing years); [`line`](mod@line) parses one line; [`scan`] parses a block; [`join`]
 //!   joins lines into sessions, kept per client in a [`client::ClientLog`].
 
 pub mod client;
@@ -21,6 +24,7 @@ pub mod time;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use jiff::Timestamp;
@@ -86,6 +90,7 @@ pub struct Joined {
     pub inputs: Vec<InputStats>,
     pub stats: join::JoinStats,
     joiner: join::Joiner,
+    names: join::Names,
     /// The users seen, by name, with their clients.
     users: Vec<UserClients>,
 }
@@ -109,9 +114,13 @@ pub fn read(paths: &[PathBuf], opts: &Options) -> Result<Joined, InputError> {
         inputs.push(stats);
     }
     joiner.finish();
-    let users = users(&joiner);
-    Ok(Joined { inputs, stats: joiner.stats, joiner, users })
+    let names = joiner.take_names();
+    let users = users(&joiner, &names);
+    Ok(Joined { inputs, stats: joiner.stats, joiner, names, users })
 }
+
+/// Boxes built ahead of the one being rendered, per batch handed to a thread.
+const BOX_BATCH: usize = 64;
 
 impl Joined {
     /// How many users (boxes) there are.
@@ -126,40 +135,106 @@ impl Joined {
     /// The report of the `i`th user by name: its clients' timelines replayed and judged.
     pub fn box_report(&self, i: usize) -> BoxReport {
         let u = &self.users[i];
-        let j = &self.joiner;
+        let (j, names) = (&self.joiner, &self.names);
         let mut summaries: Vec<_> = u
             .clients
             .iter()
             .map(|&(addr, access, client)| {
-                let address = if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { j.addrs.name(addr) };
-                j.timeline(client).summary(&address, access)
+                let address = if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { names.addrs.name(addr) };
+                join::timeline(&j.clients[client as usize], names).summary(&address, access)
             })
             .collect();
         summaries.sort_by(|a, b| (a.access, &a.address).cmp(&(b.access, &b.address)));
-        BoxReport::new(u.name.clone(), summaries, j.server.get(&u.user).cloned().unwrap_or_default())
+        let server = j.server.get(&u.user).map(|s| s.expunges(names)).unwrap_or_default();
+        BoxReport::new(u.name.clone(), summaries, server)
     }
 
     /// Every user's report, by name.
     pub fn boxes(&self) -> Vec<BoxReport> {
-        (0..self.len()).map(|i| self.box_report(i)).collect()
+        let mut out = Vec::with_capacity(self.len());
+        let _ = self.each_box(&mut |b| {
+            out.push(b.clone());
+            Ok(())
+        });
+        out
+    }
+
+    /// Calls `f` on every user's report, by name, stopping at its first error. Other threads
+    /// build the reports a few batches ahead: memory holds those batches, not every report.
+    pub fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
+        let batches = self.len().div_ceil(BOX_BATCH);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        if threads == 1 || batches <= 1 {
+            return (0..self.len()).try_for_each(|i| f(&self.box_report(i)));
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // Tokens bound the batches built ahead of `f`.
+        let (token_tx, token_rx) = mpsc::sync_channel::<()>(2 * threads);
+        for _ in 0..2 * threads {
+            let _ = token_tx.send(());
+        }
+        let token_rx = Mutex::new(token_rx);
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<BoxReport>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let (next, token_rx, done_tx) = (&next, &token_rx, done_tx.clone());
+                scope.spawn(move || {
+                    loop {
+                        let got = token_rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop));
+                        if got.is_err() {
+                            return;
+                        }
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if b >= batches {
+                            return;
+                        }
+                        let end = ((b + 1) * BOX_BATCH).min(self.len());
+                        let reports = (b * BOX_BATCH..end).map(|i| self.box_report(i)).collect();
+                        if done_tx.send((b, reports)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut pending = std::collections::BTreeMap::new();
+            for b in 0..batches {
+                let reports = loop {
+                    if let Some(r) = pending.remove(&b) {
+                        break r;
+                    }
+                    match done_rx.recv() {
+                        Ok((k, r)) => {
+                            pending.insert(k, r);
+                        }
+                        Err(_) => return Err(io::Error::other("a thread building reports stopped")),
+                    }
+                };
+                reports.iter().try_for_each(&mut *f)?;
+                let _ = token_tx.send(());
+            }
+            Ok(())
+        })
     }
 }
 
-fn users(j: &join::Joiner) -> Vec<UserClients> {
+fn users(j: &join::Joiner, names: &join::Names) -> Vec<UserClients> {
     let mut by_user: std::collections::BTreeMap<String, (u32, Vec<Client>)> = Default::default();
-    for (&(user, addr, access), &client) in &j.client_index {
-        by_user.entry(j.users.name(user)).or_insert((user, Vec::new())).1.push((addr, access, client));
+    for (client, &(user, addr, access)) in j.client_keys.iter().enumerate() {
+        let client = client as u32;
+        by_user.entry(names.users.name(user)).or_insert((user, Vec::new())).1.push((addr, access, client));
     }
     for &user in j.server.keys() {
-        by_user.entry(j.users.name(user)).or_insert((user, Vec::new()));
+        by_user.entry(names.users.name(user)).or_insert((user, Vec::new()));
     }
     by_user.into_iter().map(|(name, (user, clients))| UserClients { name, user, clients }).collect()
 }
 
-/// Free blocks in flight (memory: this many blocks of [`input::BLOCK`] and their records).
-const POOL: usize = 4;
+/// Parsed blocks in flight (memory: this many blocks' records, plus one read buffer of
+/// [`input::CHUNK`] per thread).
+const POOL: usize = 8;
 
-/// Reads one input: blocks are cut and parsed by worker threads, and joined here in order.
+/// Reads one input: blocks are read and parsed by worker threads, and joined here in order.
 fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Result<InputStats> {
     let opened = input::open(path)?;
     let reference = opened.modified.and_then(|m| Timestamp::try_from(m).ok()).unwrap_or(opts.now);
@@ -167,18 +242,24 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
     let mut st = InputStats { path: path.to_path_buf(), gzip: opened.gzip, ..InputStats::default() };
     let (mut first, mut last) = (None::<i64>, None::<i64>);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
-    let reader = Mutex::new(Reader { blocks: input::Blocks::new(opened.reader), seq: 0, done: false });
+    let source = match opened.source {
+        input::Source::File { file, size } => Source::File { file, size, next: AtomicU64::new(0) },
+        input::Source::Stream(r) => {
+            Source::Stream(Mutex::new(Stream { blocks: input::Blocks::new(r), seq: 0, done: false }))
+        }
+    };
     let (free_tx, free_rx) = mpsc::sync_channel::<Box<scan::Scanned>>(POOL);
     for _ in 0..POOL {
         let _ = free_tx.send(Box::default());
     }
     let free_rx = Mutex::new(free_rx);
     let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Parsed)>(POOL);
+    let shared = joiner.names.clone();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let done_tx = done_tx.clone();
-            let (reader, free_rx, filter) = (&reader, &free_rx, &opts.filter);
-            scope.spawn(move || work(reader, free_rx, &done_tx, filter));
+            let (source, free_rx, filter, shared) = (&source, &free_rx, &opts.filter, &*shared);
+            scope.spawn(move || work(source, free_rx, &done_tx, scan::Scanner::new(filter, shared)));
         }
         drop(done_tx);
         // Consumes the blocks in order; returning drops the channels, which stops the workers.
@@ -204,8 +285,12 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
                 st.lines += s.lines;
                 st.relevant += s.relevant;
                 st.unparsable += s.unparsable;
-                let data = &s.block.data[..];
-                for item in &s.items {
+                for (k, item) in s.items.iter().enumerate() {
+                    for (stage, ahead) in [(0, 16), (1, 12), (2, 6), (3, 2)] {
+                        if let Some(Some(r)) = s.items.get(k + ahead).map(|i| i.rec.as_ref()) {
+                            joiner.prefetch(r, stage);
+                        }
+                    }
                     let Some(t) = clock.resolve(item.raw) else {
                         st.unparsable += 1 + u64::from(item.repeat);
                         continue;
@@ -213,7 +298,7 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
                     first = Some(first.map_or(t, |f| f.min(t)));
                     last = Some(last.map_or(t, |l| l.max(t)));
                     if let Some(rec) = &item.rec {
-                        joiner.record(t, rec, data);
+                        joiner.record(t, rec, &s.counters);
                     }
                 }
                 let _ = free_tx.send(s);
@@ -227,7 +312,15 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
     Ok(st)
 }
 
-struct Reader {
+/// Where the worker threads take their blocks.
+enum Source {
+    /// Chunk `next` is the next to read; any thread reads any chunk.
+    File { file: std::fs::File, size: u64, next: AtomicU64 },
+    /// One reader, in turn.
+    Stream(Mutex<Stream>),
+}
+
+struct Stream {
     blocks: input::Blocks<Box<dyn io::Read + Send>>,
     /// The number of the next block, for the joiner's ordering.
     seq: u64,
@@ -240,35 +333,43 @@ enum Parsed {
     Failed(io::Error),
 }
 
-/// A parsing thread: takes a free buffer, cuts the next block into it, parses it.
+/// A parsing thread: takes a free buffer, reads the next block, parses it into the buffer.
 fn work(
-    reader: &Mutex<Reader>,
+    source: &Source,
     free: &Mutex<mpsc::Receiver<Box<scan::Scanned>>>,
     done: &mpsc::SyncSender<(u64, Parsed)>,
-    filter: &Filter,
+    mut scanner: scan::Scanner<'_>,
 ) {
+    let mut block = input::Block::default();
     loop {
         let Ok(mut s) = free.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop)) else { return };
-        let (seq, got) = {
-            let Ok(mut r) = reader.lock() else { return };
-            if r.done {
-                return;
+        let (seq, got) = match source {
+            Source::File { file, size, next } => {
+                let seq = next.fetch_add(1, Ordering::Relaxed);
+                (seq, input::read_chunk(file, *size, seq, &mut block))
             }
-            let seq = r.seq;
-            r.seq += 1;
-            let got = r.blocks.next_into(&mut s.block);
-            r.done = !matches!(got, Ok(true));
-            (seq, got)
+            Source::Stream(stream) => {
+                let Ok(mut r) = stream.lock() else { return };
+                if r.done {
+                    return;
+                }
+                let seq = r.seq;
+                r.seq += 1;
+                let got = r.blocks.next_into(&mut block);
+                r.done = !matches!(got, Ok(true));
+                (seq, got)
+            }
         };
+        let last = !matches!(got, Ok(true));
         let parsed = match got {
             Ok(true) => {
-                scan::scan(&mut s, filter);
+                scanner.scan(&block, &mut s);
                 Parsed::Block(s)
             }
             Ok(false) => Parsed::End,
             Err(e) => Parsed::Failed(e),
         };
-        if done.send((seq, parsed)).is_err() {
+        if done.send((seq, parsed)).is_err() || last {
             return;
         }
     }

@@ -1,68 +1,41 @@
 //! The parallel half of reading: a block of lines to counts and compact records, without
-//! the state that needs log order (the clock's year, the joins). Records point into the
-//! block by offsets, so the block travels with them to the joining thread.
+//! the state that needs log order (the clock's year, the joins). Names are interned here,
+//! through a per-thread cache of the shared interners, so records carry small ids and the
+//! joining thread never looks at the text.
 
+use super::Filter;
 use super::input::{self, Block};
-use super::join::{Filter, fingerprint, hash_bytes};
+use super::join::{Fingerprint, Interner, SharedNames, UNKNOWN_ADDR, fingerprint, hash_bytes, is_trash};
 use super::line::{self, Counters, Event, Proc, Record};
 use super::time::{self, RawTime};
-
-/// A byte range of the block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: u32,
-    pub len: u32,
-}
-
-impl Span {
-    fn of(block: &[u8], s: &[u8]) -> Span {
-        let start = s.as_ptr() as usize - block.as_ptr() as usize;
-        Span { start: start as u32, len: s.len() as u32 }
-    }
-
-    pub fn get(self, block: &[u8]) -> &[u8] {
-        &block[self.start as usize..(self.start + self.len) as usize]
-    }
-}
-
-/// A user name with its hash (interning then costs one probe).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Name {
-    pub span: Span,
-    pub hash: u64,
-}
-
-impl Name {
-    fn of(block: &[u8], s: &[u8]) -> Name {
-        Name { span: Span::of(block, s), hash: hash_bytes(s) }
-    }
-}
 
 /// How a mail process's line names its session, session ids fingerprinted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Id {
-    pub user: Name,
+    pub user: u32,
     pub pid: Option<u32>,
-    pub session: Option<u128>,
+    pub session: Option<Fingerprint>,
 }
 
-/// The records the joiner acts on (lines it would ignore are left out).
+/// The records the joiner acts on (lines it would ignore are left out). Names are ids of
+/// the shared interners: users (and master users), addresses ([`UNKNOWN_ADDR`]: none), folders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rec {
     Login {
         proc: Proc,
-        user: Name,
-        ip: Option<Name>,
-        master: Option<Name>,
-        session: Option<u128>,
+        user: u32,
+        addr: u32,
+        master: Option<u32>,
+        session: Option<Fingerprint>,
         mpid: Option<u32>,
         tls: bool,
         secured: bool,
     },
+    /// `counters`: an index in [`Scanned::counters`] (they are big, logouts few).
     Logout {
         proc: Proc,
         id: Id,
-        counters: Counters,
+        counters: u32,
     },
     /// IMAP `mail_log` events and server expunges.
     Event {
@@ -71,16 +44,17 @@ pub enum Rec {
         event: Ev,
     },
     Master {
-        user: Name,
-        master: Option<Name>,
+        user: u32,
+        master: Option<u32>,
     },
 }
 
+/// A `mail_log` event; folders are interned as lossy UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ev {
-    Expunge { mailbox: Span },
+    Expunge { folder: u32, trash: bool },
     Delete,
-    Copy { dest: Span },
+    Copy { folder: u32, trash: bool },
 }
 
 /// A relevant line with a timestamp, then `repeat` more lines with the same timestamp and
@@ -95,93 +69,228 @@ pub struct Item {
 /// What a block holds.
 #[derive(Debug, Default)]
 pub struct Scanned {
-    pub block: Block,
     pub lines: u64,
     pub relevant: u64,
     pub unparsable: u64,
     pub items: Vec<Item>,
+    pub counters: Vec<Counters>,
 }
 
-/// Parses every line of `s.block` into `s`'s counts and items (cleared first).
-pub fn scan(s: &mut Scanned, filter: &Filter) {
-    s.lines = 0;
-    s.relevant = 0;
-    s.unparsable = 0;
-    s.items.clear();
-    let Scanned { block, lines, relevant, unparsable, items } = s;
-    let data = &block.data[..];
-    input::block_lines(block, |line| {
-        *lines += 1;
-        let Some(line) = line else { return };
-        let Some((raw, rest)) = time::parse(line) else {
-            // No timestamp: relevant only if a Dovecot line (log_timestamp = "" is not supported).
-            if matches!(line::parse(line), Ok(Some(_)) | Err(_)) {
-                *relevant += 1;
-                *unparsable += 1;
-            }
-            return;
-        };
-        match line::parse(rest) {
-            Ok(None) => {}
-            Err(line::Unparsable) => {
-                *relevant += 1;
-                *unparsable += 1;
-            }
-            Ok(Some(record)) => {
-                *relevant += 1;
-                let rec = compact(data, &record, filter);
-                if rec.is_none()
-                    && let Some(last) = items.last_mut()
-                    && last.raw == raw
-                {
-                    last.repeat += 1;
-                    return;
+/// A parsing thread's state: its cache of shared names, and the names of the block being
+/// scanned, interned after the block's lines are parsed (a batch of lookups can be
+/// prefetched; one lookup at a time waits for memory).
+pub struct Scanner<'a> {
+    pub filter: &'a Filter,
+    pub shared: &'a SharedNames,
+    local: LocalNames,
+    /// Users and addresses of the block: records hold indexes here until they are interned.
+    pending: Vec<Pending>,
+    ids: Vec<u32>,
+}
+
+/// A name to intern: its place in the block, its hash and which interner.
+#[derive(Clone, Copy)]
+struct Pending {
+    start: u32,
+    len: u32,
+    hash: u64,
+    addr: bool,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(filter: &'a Filter, shared: &'a SharedNames) -> Self {
+        Scanner { filter, shared, local: LocalNames::default(), pending: Vec::new(), ids: Vec::new() }
+    }
+
+    /// Parses every line of `block` into `s`'s counts and items (cleared first).
+    pub fn scan(&mut self, block: &Block, s: &mut Scanned) {
+        s.lines = 0;
+        s.relevant = 0;
+        s.unparsable = 0;
+        s.items.clear();
+        s.counters.clear();
+        self.pending.clear();
+        let data = &block.data[..];
+        let Scanned { lines, relevant, unparsable, items, counters } = s;
+        input::block_lines(block, |line| {
+            *lines += 1;
+            let Some(line) = line else { return };
+            let Some((raw, rest)) = time::parse(line) else {
+                // No timestamp: relevant only if a Dovecot line (log_timestamp = "" is not supported).
+                if matches!(line::parse(line), Ok(Some(_)) | Err(_)) {
+                    *relevant += 1;
+                    *unparsable += 1;
                 }
-                items.push(Item { raw, repeat: 0, rec });
+                return;
+            };
+            match line::parse(rest) {
+                Ok(None) => {}
+                Err(line::Unparsable) => {
+                    *relevant += 1;
+                    *unparsable += 1;
+                }
+                Ok(Some(record)) => {
+                    *relevant += 1;
+                    let rec = self.compact(data, &record, counters);
+                    if rec.is_none()
+                        && let Some(last) = items.last_mut()
+                        && last.raw == raw
+                    {
+                        last.repeat += 1;
+                        return;
+                    }
+                    items.push(Item { raw, repeat: 0, rec });
+                }
+            }
+        });
+        self.intern(data, &mut s.items);
+    }
+
+    /// Interns the pending names of the block `data`, prefetching a few ahead, and puts
+    /// their ids in the records.
+    fn intern(&mut self, data: &[u8], items: &mut [Item]) {
+        const AHEAD: usize = 8;
+        let (pending, ids, local, shared) = (&self.pending, &mut self.ids, &mut self.local, self.shared);
+        ids.clear();
+        for (k, p) in pending.iter().enumerate() {
+            if let Some(q) = pending.get(k + AHEAD) {
+                if q.addr { &local.addrs } else { &local.users }.prefetch(q.hash, 0);
+            }
+            if let Some(q) = pending.get(k + AHEAD / 2) {
+                if q.addr { &local.addrs } else { &local.users }.prefetch(q.hash, 1);
+            }
+            let name = &data[p.start as usize..(p.start + p.len) as usize];
+            ids.push(if p.addr {
+                local.addrs.id(name, p.hash, &shared.addrs)
+            } else {
+                local.users.id(name, p.hash, &shared.users)
+            });
+        }
+        let id = |i: &mut u32| *i = ids[*i as usize];
+        for item in items.iter_mut() {
+            match &mut item.rec {
+                Some(Rec::Login { user, addr, master, .. }) => {
+                    id(user);
+                    if *addr != UNKNOWN_ADDR {
+                        id(addr);
+                    }
+                    if let Some(m) = master {
+                        id(m);
+                    }
+                }
+                Some(Rec::Logout { id: i, .. } | Rec::Event { id: i, .. }) => id(&mut i.user),
+                Some(Rec::Master { user, master }) => {
+                    id(user);
+                    if let Some(m) = master {
+                        id(m);
+                    }
+                }
+                None => {}
             }
         }
-    });
+    }
+
+    /// A name of the block `data`, to intern: its index in `pending` for now.
+    fn name(&mut self, data: &[u8], s: &[u8], addr: bool) -> u32 {
+        let start = s.as_ptr() as usize - data.as_ptr() as usize;
+        self.pending.push(Pending { start: start as u32, len: s.len() as u32, hash: hash_bytes(s), addr });
+        (self.pending.len() - 1) as u32
+    }
+
+    fn user(&mut self, data: &[u8], s: &[u8]) -> u32 {
+        self.name(data, s, false)
+    }
+
+    fn addr(&mut self, data: &[u8], s: &[u8]) -> u32 {
+        self.name(data, s, true)
+    }
+
+    fn folder(&mut self, s: &[u8]) -> (u32, bool) {
+        let name = String::from_utf8_lossy(s);
+        let b = name.as_bytes();
+        (self.local.folders.id(b, hash_bytes(b), &self.shared.folders), is_trash(&name))
+    }
+
+    fn id(&mut self, data: &[u8], id: &line::MailId<'_>) -> Id {
+        Id { user: self.user(data, id.user), pid: id.pid, session: id.session.map(fingerprint) }
+    }
+
+    /// The record as the joiner needs it; `None` when the joiner would do nothing with it.
+    fn compact(&mut self, data: &[u8], r: &Record<'_>, all: &mut Vec<Counters>) -> Option<Rec> {
+        let filter = self.filter;
+        match *r {
+            Record::Login { proc, login } => {
+                if proc == Proc::Server || !filter.user(login.user) {
+                    return None;
+                }
+                Some(Rec::Login {
+                    proc,
+                    user: self.user(data, login.user),
+                    addr: login.ip.map_or(UNKNOWN_ADDR, |ip| self.addr(data, ip)),
+                    master: login.master.map(|m| self.user(data, m)),
+                    session: login.session.map(fingerprint),
+                    mpid: login.mpid,
+                    tls: login.tls,
+                    secured: login.secured,
+                })
+            }
+            Record::Logout { proc, id: mail, counters } => filter.user(mail.user).then(|| {
+                all.push(counters);
+                Rec::Logout { proc, id: self.id(data, &mail), counters: (all.len() - 1) as u32 }
+            }),
+            Record::Event { proc, id: mail, event } => {
+                if !filter.user(mail.user) || proc == Proc::Pop3 {
+                    // POP's logout counters already say it all.
+                    return None;
+                }
+                let event = match event {
+                    Event::Expunge { mailbox } => {
+                        let (folder, trash) = self.folder(mailbox);
+                        Ev::Expunge { folder, trash }
+                    }
+                    _ if proc == Proc::Server => return None,
+                    Event::Delete { .. } => Ev::Delete,
+                    Event::Copy { dest, .. } => {
+                        let (folder, trash) = self.folder(dest);
+                        Ev::Copy { folder, trash }
+                    }
+                };
+                Some(Rec::Event { proc, id: self.id(data, &mail), event })
+            }
+            Record::Master { user, master, .. } => filter
+                .user(user)
+                .then(|| Rec::Master { user: self.user(data, user), master: master.map(|m| self.user(data, m)) }),
+            Record::Other => None,
+        }
+    }
 }
 
-/// The record as the joiner needs it; `None` when the joiner would do nothing with it.
-fn compact(data: &[u8], r: &Record<'_>, filter: &Filter) -> Option<Rec> {
-    let name = |s: &[u8]| Name::of(data, s);
-    let id = |id: &line::MailId<'_>| Id { user: name(id.user), pid: id.pid, session: id.session.map(fingerprint) };
-    match *r {
-        Record::Login { proc, login } => {
-            if proc == Proc::Server || !filter.user(login.user) {
-                return None;
-            }
-            Some(Rec::Login {
-                proc,
-                user: name(login.user),
-                ip: login.ip.map(name),
-                master: login.master.map(name),
-                session: login.session.map(fingerprint),
-                mpid: login.mpid,
-                tls: login.tls,
-                secured: login.secured,
-            })
+/// A parsing thread's caches of the shared interners.
+#[derive(Default)]
+pub struct LocalNames {
+    users: Local,
+    addrs: Local,
+    folders: Local,
+}
+
+/// Interns through a thread's own table first: the shared one is locked once per name.
+#[derive(Default)]
+struct Local {
+    names: Interner,
+    shared_ids: Vec<u32>,
+}
+
+impl Local {
+    fn prefetch(&self, hash: u64, stage: u8) {
+        self.names.prefetch(hash, stage);
+    }
+
+    fn id(&mut self, s: &[u8], hash: u64, shared: &std::sync::Mutex<Interner>) -> u32 {
+        let local = self.names.id_hashed(s, hash) as usize;
+        if local == self.shared_ids.len() {
+            let mut g = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.shared_ids.push(g.id_hashed(s, hash));
         }
-        Record::Logout { proc, id: mail, counters } => {
-            filter.user(mail.user).then(|| Rec::Logout { proc, id: id(&mail), counters })
-        }
-        Record::Event { proc, id: mail, event } => {
-            if !filter.user(mail.user) || proc == Proc::Pop3 {
-                // POP's logout counters already say it all.
-                return None;
-            }
-            let event = match event {
-                Event::Expunge { mailbox } => Ev::Expunge { mailbox: Span::of(data, mailbox) },
-                _ if proc == Proc::Server => return None,
-                Event::Delete { .. } => Ev::Delete,
-                Event::Copy { dest, .. } => Ev::Copy { dest: Span::of(data, dest) },
-            };
-            Some(Rec::Event { proc, id: id(&mail), event })
-        }
-        Record::Master { user, master, .. } => {
-            filter.user(user).then(|| Rec::Master { user: name(user), master: master.map(name) })
-        }
-        Record::Other => None,
+        self.shared_ids[local]
     }
 }

@@ -208,3 +208,73 @@ fn a_missing_file_is_an_input_error() {
     let e = analyze(&[PathBuf::from("/nonexistent/mail.log")], &opts()).unwrap_err();
     assert_eq!(e.error.kind(), io::ErrorKind::NotFound);
 }
+
+/// A log of several read chunks, sessions open across their boundaries: read in parallel
+/// from the plain file, it gives exactly what the one-reader path (gzip) gives.
+#[test]
+fn parallel_chunks_join_like_one_reader() {
+    let mut log = String::new();
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut seed = 11u64;
+    let mut next = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let mut n = 0;
+    while log.len() < 3 * input::CHUNK as usize + 12_345 {
+        n += 1;
+        let (h, m, s) = (10 + n / 36_000 % 10, n / 600 % 60, n / 10 % 60);
+        let ts = format!("Nov 22 {h:02}:{m:02}:{s:02} mail dovecot[1]:");
+        match next() % 10 {
+            0..=3 => {
+                let u = next() % 300;
+                let proto = if u % 3 == 0 { "imap" } else { "pop3" };
+                log += &format!(
+                    "{ts} {proto}-login: Login: user=<u{u}>, method=PLAIN, rip=10.0.{}.{}, lip=10.0.0.1, mpid={n}, TLS, session=<s{n}>\n",
+                    u % 7,
+                    u % 5
+                );
+                open.push((u, n));
+            }
+            4..=6 if !open.is_empty() => {
+                let (u, sn) = open.swap_remove(next() % open.len());
+                if u % 3 == 0 {
+                    log += &format!(
+                        "{ts} imap(u{u})<{sn}><s{sn}>: copy from INBOX: box=Archive {}, uid=1, msgid=<x>\n",
+                        u % 4
+                    );
+                    log += &format!(
+                        "{ts} imap(u{u})<{sn}><s{sn}>: Logged out in=1 out=2 deleted=0 expunged=1 trashed=0\n"
+                    );
+                } else {
+                    let r = next() % 4;
+                    log += &format!(
+                        "{ts} pop3(u{u})<{sn}><s{sn}>: Disconnected: Logged out top=0/0, retr={r}/{}, del={}/{r}, size=9\n",
+                        r * 9,
+                        r * (u % 2)
+                    );
+                }
+            }
+            7 => log += &format!("{ts} auth: Info: Master user logging in as u{}\n", next() % 300),
+            8 => log += &format!("{ts} doveadm(u{}): Info: expunge: box=Trash, uid=3, msgid=<y>\n", next() % 300),
+            _ => log += &format!("{ts} postfix/smtpd[2]: connect from x[10.9.9.{}]\n", next() % 200),
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("mail.log");
+    std::fs::write(&plain, &log).unwrap();
+    let gz = dir.path().join("mail.log.1.gz");
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::fast());
+    enc.write_all(log.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let (a, b) = (analyze(&[plain], &opts()).unwrap(), analyze(&[gz], &opts()).unwrap());
+    assert!(a.inputs[0].lines > 40_000 && a.stats.unclosed > 0, "{:?} {:?}", a.inputs, a.stats);
+    assert_eq!(
+        (a.inputs[0].lines, a.inputs[0].relevant, a.inputs[0].first),
+        (b.inputs[0].lines, b.inputs[0].relevant, b.inputs[0].first)
+    );
+    assert_eq!(a.stats, b.stats);
+    assert_eq!(a.boxes, b.boxes);
+    assert!(a.boxes.iter().any(|b| !b.clients.iter().all(|c| c.master_users.is_empty())));
+    assert!(a.boxes.iter().any(|b| b.server.messages > 0));
+}

@@ -116,7 +116,7 @@ impl DeletersSource for Joined {
         self.len()
     }
     fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
-        (0..self.len()).try_for_each(|i| f(&self.box_report(i)))
+        Joined::each_box(self, f)
     }
 }
 
