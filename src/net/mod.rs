@@ -90,11 +90,104 @@ pub async fn connect_tcp(host: &str, port: u16, limit: Duration) -> Result<TcpSt
 pub enum Stream {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    /// One of the above, read ahead by a task (see [`ReadAhead`]).
+    Ahead(Box<ReadAhead>),
 }
 
 impl Stream {
     pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        match self {
+            Stream::Plain(_) => false,
+            Stream::Tls(_) => true,
+            Stream::Ahead(a) => a.tls,
+        }
+    }
+
+    /// This stream, read ahead from now on (a stream already read ahead stays as it is).
+    pub fn read_ahead(self) -> Stream {
+        match self {
+            Stream::Ahead(_) => self,
+            other => Stream::Ahead(Box::new(ReadAhead::new(other))),
+        }
+    }
+}
+
+/// Bytes a [`ReadAhead`] task reads per chunk, and how many chunks it may hold unread
+/// (at most 8 MiB).
+const AHEAD_CHUNK: usize = 64 * 1024;
+const AHEAD_CHUNKS: usize = 128;
+
+/// A stream whose incoming bytes a task keeps reading into a bounded queue while the
+/// caller is busy elsewhere: while a batch of archived messages is flushed and read back,
+/// the answers to the commands already pipelined keep arriving instead of stalling the
+/// server on a full socket buffer. Memory is bounded by the queue; a server that stalls
+/// still meets the caller's deadline (nothing arrives in the queue); an error or the end
+/// of the stream reaches the caller in order, after the bytes before it.
+pub struct ReadAhead {
+    rx: tokio::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+    write: tokio::io::WriteHalf<Stream>,
+    task: tokio::task::JoinHandle<()>,
+    tls: bool,
+}
+
+impl ReadAhead {
+    fn new(stream: Stream) -> ReadAhead {
+        use tokio::io::AsyncReadExt;
+        let tls = stream.is_tls();
+        let (mut read, write) = tokio::io::split(stream);
+        let (tx, rx) = tokio::sync::mpsc::channel(AHEAD_CHUNKS);
+        let task = tokio::spawn(async move {
+            loop {
+                let mut buf = vec![0u8; AHEAD_CHUNK];
+                let got = match read.read(&mut buf).await {
+                    Ok(0) => return,
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                buf.truncate(got);
+                if tx.send(Ok(buf)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        ReadAhead { rx, chunk: Vec::new(), pos: 0, write, task, tls }
+    }
+}
+
+impl std::fmt::Debug for ReadAhead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadAhead").field("tls", &self.tls).finish_non_exhaustive()
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl AsyncRead for ReadAhead {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let me = self.get_mut();
+        loop {
+            if me.pos < me.chunk.len() {
+                let n = buf.remaining().min(me.chunk.len() - me.pos);
+                buf.put_slice(&me.chunk[me.pos..me.pos + n]);
+                me.pos += n;
+                return Poll::Ready(Ok(()));
+            }
+            match me.rx.poll_recv(cx) {
+                Poll::Ready(Some(Ok(chunk))) => (me.chunk, me.pos) = (chunk, 0),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Err(e)),
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
@@ -103,6 +196,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Stream::Ahead(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
         }
     }
 }
@@ -112,6 +206,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Stream::Ahead(s) => Pin::new(&mut s.write).poll_write(cx, buf),
         }
     }
 
@@ -119,6 +214,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Stream::Ahead(s) => Pin::new(&mut s.write).poll_flush(cx),
         }
     }
 
@@ -126,6 +222,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Stream::Ahead(s) => Pin::new(&mut s.write).poll_shutdown(cx),
         }
     }
 }
@@ -136,4 +233,42 @@ pub struct NetSettings {
     /// Limit for each network operation (connect, handshake, one command's answer).
     pub timeout: Duration,
     pub tls: TlsSettings,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn pair() -> (Stream, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (client, accepted) = tokio::join!(TcpStream::connect(listener.local_addr().unwrap()), listener.accept());
+        (Stream::Plain(client.unwrap()), accepted.unwrap().0)
+    }
+
+    #[tokio::test]
+    async fn read_ahead_drains_the_socket_while_the_caller_is_busy_and_keeps_the_order() {
+        let (client, mut server) = pair().await;
+        let mut client = client.read_ahead();
+        assert!(!client.is_tls());
+        // More than the socket buffers hold, less than the queue: the server can send it
+        // all while the caller reads nothing only because the task takes it.
+        let data: Vec<u8> = (0..7_000_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = data.clone();
+        let (done, written) = tokio::sync::oneshot::channel();
+        let writer = tokio::spawn(async move {
+            server.write_all(&sent).await.unwrap();
+            done.send(()).unwrap();
+            let mut question = [0u8; 4];
+            server.read_exact(&mut question).await.unwrap();
+            assert_eq!(&question, b"QUIT");
+        });
+        tokio::time::timeout(Duration::from_secs(10), written).await.expect("the task read ahead").unwrap();
+        client.write_all(b"QUIT").await.unwrap();
+        let mut got = Vec::new();
+        client.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got.len(), data.len());
+        assert!(got == data, "every byte, in order, then the end of the stream");
+        writer.await.unwrap();
+    }
 }

@@ -111,6 +111,8 @@ impl PopArchiveSession {
             .await
             .with_context(|| format!("cannot connect to {source}"))?;
         client.login(creds).await?;
+        // The RETRs sent ahead keep arriving while a batch is flushed and read back.
+        let mut client = if client.pipelining() { client.read_ahead() } else { client };
         let sizes: HashMap<u32, u64> = client.list().await?.into_iter().collect();
         let uidls = client.uidl().await.map_err(|e| {
             crate::error::failure_hint(

@@ -178,6 +178,13 @@ impl Pop3Client<Stream> {
     pub fn is_tls(&self) -> bool {
         self.io.is_tls()
     }
+
+    /// From now on a task reads the server's answers ahead (see [`crate::net::ReadAhead`]):
+    /// for long pipelined runs whose caller also writes to the disk.
+    pub fn read_ahead(mut self) -> Self {
+        self.io = self.io.read_ahead();
+        self
+    }
 }
 
 impl Pop3Client<TcpStream> {
