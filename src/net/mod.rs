@@ -112,8 +112,8 @@ impl Stream {
     }
 }
 
-/// Bytes a [`ReadAhead`] task reads per chunk, and how many chunks it may hold unread
-/// (at most 8 MiB).
+/// Bytes a [`ReadAhead`] task reads at most at once, and how many such chunks it may hold
+/// unread (at most 8 MiB).
 const AHEAD_CHUNK: usize = 64 * 1024;
 const AHEAD_CHUNKS: usize = 128;
 
@@ -139,8 +139,10 @@ impl ReadAhead {
         let (mut read, write) = tokio::io::split(stream);
         let (tx, rx) = tokio::sync::mpsc::channel(AHEAD_CHUNKS);
         let task = tokio::spawn(async move {
+            // One buffer read into, and chunks of exactly what arrived (a TLS record is
+            // often far smaller than the buffer): no zeroing of unused bytes per read.
+            let mut buf = vec![0u8; AHEAD_CHUNK];
             loop {
-                let mut buf = vec![0u8; AHEAD_CHUNK];
                 let got = match read.read(&mut buf).await {
                     Ok(0) => return,
                     Ok(n) => n,
@@ -149,8 +151,7 @@ impl ReadAhead {
                         return;
                     }
                 };
-                buf.truncate(got);
-                if tx.send(Ok(buf)).await.is_err() {
+                if tx.send(Ok(buf[..got].to_vec())).await.is_err() {
                     return;
                 }
             }
