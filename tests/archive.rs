@@ -573,6 +573,15 @@ fn fault_trial(
     (code, server, archived)
 }
 
+/// A run (`--older-than 1y`, batches of 2) that aborts itself at `stage` (`written:3`: at
+/// the third message written; see `Faults` in src/commands/archive.rs).
+pub(crate) fn aborted_at(sandbox: &TestDir, src: &str, dir: &Path, format: &str, stage: &str) -> Output {
+    archive_cmd(sandbox, src, dir, &["--older-than", "1y", "--batch-size", "2", "--archive-format", format])
+        .env("MAILSWEEP_TEST_ABORT", stage)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn killed_at_every_stage_a_rerun_ends_exactly_once() {
     let d = Dovecot::start();
@@ -591,15 +600,7 @@ fn killed_at_every_stage_a_rerun_ends_exactly_once() {
         for format in ["mbox", "maildir"] {
             let name = format!("kill-{}-{format}", stage.replace(':', "-"));
             let (code, ..) = fault_trial(&d, &name, format, |u, sandbox, dir| {
-                archive_cmd(
-                    sandbox,
-                    &source(&d, u, None),
-                    dir,
-                    &["--older-than", "1y", "--batch-size", "2", "--archive-format", format],
-                )
-                .env("MAILSWEEP_TEST_ABORT", stage)
-                .output()
-                .unwrap()
+                aborted_at(sandbox, &source(&d, u, None), dir, format, stage)
             });
             assert_eq!(code, -1, "{name}: the run must have been killed");
             trials += 1;
@@ -1002,15 +1003,7 @@ fn pop3_killed_at_every_stage_or_before_quit_a_rerun_ends_exactly_once() {
         for format in ["mbox", "maildir"] {
             let name = format!("popkill-{}-{format}", stage.replace(':', "-"));
             let code = pop_fault_trial(&d, &name, format, |u, sandbox, dir| {
-                archive_cmd(
-                    sandbox,
-                    &pop_source(&d, u),
-                    dir,
-                    &["--older-than", "1y", "--batch-size", "2", "--archive-format", format],
-                )
-                .env("MAILSWEEP_TEST_ABORT", stage)
-                .output()
-                .unwrap()
+                aborted_at(sandbox, &pop_source(&d, u), dir, format, stage)
             });
             assert_eq!(code, -1, "{name}: the run must have been killed");
             trials += 1;

@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::bench::{env_number, mix};
 use crate::support::dovecot::{Dovecot, SeedMessage, User, unique_user};
 use crate::support::{TestDir, message};
 
@@ -48,13 +49,6 @@ const FOLDERS: &[(&str, u64)] = &[
     ("Lists/rust", 10),
 ];
 
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
 /// 96.5 % of 10–80 KB, 3 % of 200 KB–1.5 MB, 0.5 % of 5–12 MB (the big ones test that
 /// memory does not follow message size): about 85 KB on average.
 fn body_size(i: u64) -> usize {
@@ -65,10 +59,6 @@ fn body_size(i: u64) -> usize {
         965..995 => 200_000 + within % 1_300_000,
         _ => 5_000_000 + within % 7_000_000,
     }
-}
-
-fn env_number(var: &str, default: u64) -> u64 {
-    std::env::var(var).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{var}={v:?} is not a number")))
 }
 
 /// Seeds `total` messages into `folders` (all of [`FOLDERS`], or INBOX alone); returns the

@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::archive::{
-    OLD, archive_cmd, archive_messages, json, kill_when_journal_has, label, now, run, small, text, walk,
+    OLD, aborted_at, archive_cmd, archive_messages, json, kill_when_journal_has, label, now, run, small, text, walk,
 };
 use crate::support::{Dovecot, SeedMessage, TestDir, mailsweep, unique_user};
 
@@ -485,17 +485,8 @@ fn killed_at_every_stage_a_rerun_ends_exactly_once_for_maildir_and_mbox_sources(
         for stage in list {
             for format in ["mbox", "maildir"] {
                 let name = format!("{kind}-{}-{format}", stage.replace(':', "-"));
-                let code = local_trial(kind, format, &name, |sandbox, src, dir| {
-                    archive_cmd(
-                        sandbox,
-                        src,
-                        dir,
-                        &["--older-than", "1y", "--batch-size", "2", "--archive-format", format],
-                    )
-                    .env("MAILSWEEP_TEST_ABORT", stage)
-                    .output()
-                    .unwrap()
-                });
+                let code =
+                    local_trial(kind, format, &name, |sandbox, src, dir| aborted_at(sandbox, src, dir, format, stage));
                 assert_eq!(code, -1, "{name}: the run must have been killed");
                 trials += 1;
             }

@@ -73,7 +73,7 @@ const FOLDERS: &[(&str, u64)] = &[
 ];
 
 /// splitmix64: a tiny deterministic generator, so the mailbox is the same on every machine.
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -93,7 +93,8 @@ fn body_size(i: u64) -> usize {
     }
 }
 
-fn env_number(var: &str, default: u64) -> u64 {
+/// A number from the environment (a benchmark knob), `default` when unset.
+pub(crate) fn env_number(var: &str, default: u64) -> u64 {
     match std::env::var(var) {
         Ok(v) => v.parse().unwrap_or_else(|_| panic!("{var}={v:?} is not a number")),
         Err(_) => default,

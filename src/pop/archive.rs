@@ -403,7 +403,6 @@ mod tests {
     use tokio::task::JoinHandle;
 
     use super::*;
-    use crate::model::{Protocol, Security};
     use crate::secret::{Mechanism, Secret};
 
     #[test]
@@ -531,14 +530,7 @@ mod tests {
             }
             seen
         });
-        let spec = ServerSpec {
-            protocol: Protocol::Pop3,
-            security: Security::Plain,
-            host: "127.0.0.1".into(),
-            port,
-            user: "alice".into(),
-        };
-        (spec, task)
+        (crate::pop::fake::loopback_spec(port), task)
     }
 
     async fn open(spec: &ServerSpec) -> PopArchiveSession {

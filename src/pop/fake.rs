@@ -9,6 +9,18 @@ pub struct Step {
     pub piece: usize,
 }
 
+/// The plaintext POP3 address of a scripted server listening on loopback `port`.
+pub fn loopback_spec(port: u16) -> crate::model::ServerSpec {
+    use crate::model::{Protocol, Security, ServerSpec};
+    ServerSpec {
+        protocol: Protocol::Pop3,
+        security: Security::Plain,
+        host: "127.0.0.1".into(),
+        port,
+        user: "alice".into(),
+    }
+}
+
 pub fn say(answer: &str) -> Step {
     Step { answer: answer.as_bytes().to_vec(), piece: usize::MAX }
 }

@@ -184,7 +184,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{Protocol, Security};
     use crate::pop::fake::{Step, say, serve};
     use crate::secret::{Mechanism, Secret};
     use tokio::task::JoinHandle;
@@ -197,14 +196,7 @@ mod tests {
             let (tcp, _) = listener.accept().await.unwrap();
             serve(tcp, "+OK Dovecot ready. <1.2@mail>\r\n", steps).await
         });
-        let spec = ServerSpec {
-            protocol: Protocol::Pop3,
-            security: Security::Plain,
-            host: "127.0.0.1".into(),
-            port,
-            user: "alice".into(),
-        };
-        (spec, task)
+        (crate::pop::fake::loopback_spec(port), task)
     }
 
     fn net() -> NetSettings {
