@@ -153,6 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file beside the system store (private CA)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in tables')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Table: every user in detail. Without it, above 20 users the table lists only those with a warning (a POP client deletes their mail) and counts the others in one line. JSON always has every user')
             [CompletionResult]::new('--plaintext', '--plaintext', [CompletionResultType]::ParameterName, 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

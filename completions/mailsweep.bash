@@ -564,7 +564,7 @@ _mailsweep() {
             return 0
             ;;
         mailsweep__subcmd__deleters__subcmd__logs)
-            opts="-h -V --user --since --until --year --format --config --timeout --ca-file --plaintext --color --help --version"
+            opts="-h -V --user --since --until --year --format --all --config --timeout --ca-file --plaintext --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -145,6 +145,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand --timeout 'Seconds allowed for each network operation (connect, handshake, one answer) [default: 30]'
             cand --ca-file 'Trust the CA certificates in this PEM file beside the system store (private CA)'
             cand --color 'When to use colours in tables'
+            cand --all 'Table: every user in detail. Without it, above 20 users the table lists only those with a warning (a POP client deletes their mail) and counts the others in one line. JSON always has every user'
             cand --plaintext 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -169,6 +169,7 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l color -d 'When to use colours in tables' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l all -d 'Table: every user in detail. Without it, above 20 users the table lists only those with a warning (a POP client deletes their mail) and counts the others in one line. JSON always has every user'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -l plaintext -d 'Allow logging in without TLS (imap:// or pop3:// with no STARTTLS): the password then crosses the network in clear'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand deleters; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'

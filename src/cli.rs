@@ -611,6 +611,12 @@ pub struct DeletersLogsArgs {
     /// Output format: table or json.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Table: every user in detail. Without it, above 20 users the table lists only those
+    /// with a warning (a POP client deletes their mail) and counts the others in one line.
+    /// JSON always has every user.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

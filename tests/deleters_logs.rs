@@ -108,6 +108,48 @@ fn user_filter_and_stdin_and_exit_0_when_nothing_deletes() {
     assert_eq!(v["inputs"][0]["path"], "-");
 }
 
+/// 25 users on IMAP after the deleting phone's box: a whole server's table lists only the
+/// box that needs action, `--all` lists every box, JSON always has every box.
+#[test]
+fn a_big_table_lists_the_boxes_that_need_action_and_all_lists_every_box() {
+    let t = TestDir::new();
+    let mut log = deleting_phone_log();
+    for i in 0..25 {
+        log += &format!(
+            "Nov 22 13:{i:02}:00 mail dovecot[812]: imap-login: Login: user=<staff{i:02}>, method=PLAIN, rip=192.0.2.40, lip=192.0.2.1, mpid={pid}, TLS, session=<st{i}>\n\
+             Nov 22 13:{i:02}:30 mail dovecot[812]: imap(staff{i:02})<{pid}><st{i}>: Disconnected: Logged out in=50 out=900 deleted=0 expunged=0 trashed=0\n",
+            pid = 7000 + i
+        );
+    }
+    let log = t.write("mail.log", log);
+    let headers = |out: &str| out.lines().filter(|l| l.ends_with(" OK") || l.ends_with(" WARNING")).count();
+
+    let out = run(&t, &["--year", "2026", log.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.starts_with("WARNING: 27 user(s)"), "{stdout}");
+    assert!(stdout.contains("\nalice WARNING\n"), "{stdout}");
+    assert_eq!(headers(&stdout), 1, "{stdout}");
+    assert!(
+        stdout.contains("\n26 other user(s) OK, not listed: no POP client deletes their mail (all of them: --all"),
+        "{stdout}"
+    );
+
+    let out = run(&t, &["--year", "2026", "--all", log.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
+    assert_eq!(headers(&stdout), 27, "{stdout}");
+    assert!(stdout.contains("\nbob OK\n  - nothing wrong"), "{stdout}");
+    assert!(stdout.contains("\nstaff24 OK\n"), "{stdout}");
+    assert!(!stdout.contains("not listed"), "{stdout}");
+
+    for all in [&[][..], &["--all"][..]] {
+        let out = run(&t, &[&["--year", "2026", "--format", "json"], all, &[log.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(json(&out)["users"].as_array().unwrap().len(), 27, "{all:?}");
+    }
+}
+
 #[test]
 fn gzip_rotated_and_garbage_lines_give_a_note() {
     let t = TestDir::new();

@@ -10,7 +10,7 @@ use crate::exit::ExitCode;
 use crate::logs::{self, Filter};
 use crate::model::{Status, Thresholds, when};
 use crate::report::Format;
-use crate::report::deleters::{self as render, DeletersFilters};
+use crate::report::deleters::{self as render, DeletersFilters, DeletersFormat};
 
 pub fn run(global: &GlobalArgs, args: DeletersArgs) -> Result<ExitCode> {
     match args.command {
@@ -21,9 +21,9 @@ pub fn run(global: &GlobalArgs, args: DeletersArgs) -> Result<ExitCode> {
 }
 
 fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
-    let json = match args.format {
-        Format::Table => false,
-        Format::Json => true,
+    let format = match args.format {
+        Format::Table => DeletersFormat::Table { all: args.all },
+        Format::Json => DeletersFormat::Json,
         other => {
             return Err(error::usage(format!(
                 "--format {} is not available for deleters logs (use table or json)",
@@ -65,7 +65,7 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
     let render_opts = super::render_options(global.color, Thresholds::default());
     // Straight to stdout: the report of a big log is tens of MB, not worth holding.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let status = render::render_with_status(&mut out, &analysis, &filters, json, &render_opts)?;
+    let status = render::render_with_status(&mut out, &analysis, &filters, format, &render_opts)?;
     std::io::Write::flush(&mut out)?;
     Ok(match status {
         Status::Ok => ExitCode::Ok,

@@ -8,8 +8,9 @@
 //! read (a plain file: each thread reads its own chunks at their offsets) and parsed by one
 //! thread per core ([`scan`], which also interns names), and joined in log order by the
 //! calling thread: the clock's year inference and the joins see the lines in the order of
-//! the file. The reports are then built by one thread per core, a few batches ahead of
-//! the renderer ([`Joined::each_box`]).
+//! the file. The reports are then built (and rendered) by one thread per core, a few
+//! batches ahead of the writer ([`Joined::each_batch`]); the status of all of them is known
+//! without building them ([`Joined::status`]).
 //!
 //! * [`input`] opens and cuts inputs into lines and blocks; [`time`] reads timestamps (and
 //!   infers missing years); [`line`](mod@line) parses one line; [`scan`] parses a block; [`join`]
@@ -24,12 +25,13 @@ pub mod time;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::model::Status;
 use crate::model::verdict::{Access, BoxReport};
 
 pub use join::Filter;
@@ -119,8 +121,11 @@ pub fn read(paths: &[PathBuf], opts: &Options) -> Result<Joined, InputError> {
     Ok(Joined { inputs, stats: joiner.stats, joiner, names, users })
 }
 
-/// Boxes built ahead of the one being rendered, per batch handed to a thread.
+/// Boxes built (and rendered, see [`Joined::each_batch`]) per batch handed to a thread.
 const BOX_BATCH: usize = 64;
+
+/// POP clients looked at per batch handed to a thread by [`Joined::status`].
+const STATUS_BATCH: usize = 256;
 
 impl Joined {
     /// How many users (boxes) there are.
@@ -149,6 +154,54 @@ impl Joined {
         BoxReport::new(u.name.clone(), summaries, server)
     }
 
+    /// The status of the `i`th user's report, without building it (see [`Joined::status`]).
+    pub fn box_status(&self, i: usize) -> Status {
+        let warns = |&(_, access, client): &Client| {
+            access == Access::Pop3
+                && join::timeline(&self.joiner.clients[client as usize], &self.names).status(access) != Status::Ok
+        };
+        if self.users[i].clients.iter().any(warns) { Status::Warning } else { Status::Ok }
+    }
+
+    /// The worst status of all the boxes, without building them: only POP clients can make
+    /// one worse than OK ([`ClientTimeline::status`](crate::model::verdict::ClientTimeline::status)),
+    /// so only their timelines are replayed, on one thread per core, up to the first warning.
+    pub fn status(&self) -> Status {
+        let clients = &self.joiner.client_keys;
+        let batches = clients.len().div_ceil(STATUS_BATCH);
+        let (next, found) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let work = || {
+            while !found.load(Ordering::Relaxed) {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                if b >= batches {
+                    return;
+                }
+                let end = ((b + 1) * STATUS_BATCH).min(clients.len());
+                for (k, &(_, _, access)) in clients[b * STATUS_BATCH..end].iter().enumerate() {
+                    if access != Access::Pop3 {
+                        continue;
+                    }
+                    let log = &self.joiner.clients[b * STATUS_BATCH + k];
+                    if join::timeline(log, &self.names).status(access) != Status::Ok {
+                        found.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+            }
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4).min(batches);
+        if threads <= 1 {
+            work();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(work);
+                }
+            });
+        }
+        if found.into_inner() { Status::Warning } else { Status::Ok }
+    }
+
     /// Every user's report, by name.
     pub fn boxes(&self) -> Vec<BoxReport> {
         let mut out = Vec::with_capacity(self.len());
@@ -162,58 +215,78 @@ impl Joined {
     /// Calls `f` on every user's report, by name, stopping at its first error. Other threads
     /// build the reports a few batches ahead: memory holds those batches, not every report.
     pub fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
+        let add = |batch: &mut Vec<BoxReport>, i| batch.push(self.box_report(i));
+        self.each_batch(&add, &mut |batch| batch.iter().try_for_each(&mut *f))
+    }
+
+    /// Hands every user, by name, to `add` on other threads in batches, each folded into a
+    /// `T` there (`add` builds the user's report with [`Joined::box_report`] and renders
+    /// it, say), and calls `f` on the batches in order, stopping at its first error. Memory
+    /// holds a few batches, not every report.
+    pub fn each_batch<T: Default + Send>(
+        &self,
+        add: &(dyn Fn(&mut T, usize) + Sync),
+        f: &mut dyn FnMut(T) -> io::Result<()>,
+    ) -> io::Result<()> {
         let batches = self.len().div_ceil(BOX_BATCH);
+        let build = |b: usize| {
+            let mut batch = T::default();
+            for i in b * BOX_BATCH..((b + 1) * BOX_BATCH).min(self.len()) {
+                add(&mut batch, i);
+            }
+            batch
+        };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
         if threads == 1 || batches <= 1 {
-            return (0..self.len()).try_for_each(|i| f(&self.box_report(i)));
+            return (0..batches).try_for_each(|b| f(build(b)));
         }
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        let next = AtomicUsize::new(0);
         // Tokens bound the batches built ahead of `f`.
         let (token_tx, token_rx) = mpsc::sync_channel::<()>(2 * threads);
         for _ in 0..2 * threads {
             let _ = token_tx.send(());
         }
         let token_rx = Mutex::new(token_rx);
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<BoxReport>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(usize, T)>();
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                let (next, token_rx, done_tx) = (&next, &token_rx, done_tx.clone());
+                let (next, token_rx, done_tx, build) = (&next, &token_rx, done_tx.clone(), &build);
                 scope.spawn(move || {
                     loop {
                         let got = token_rx.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop));
                         if got.is_err() {
                             return;
                         }
-                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if b >= batches {
-                            return;
-                        }
-                        let end = ((b + 1) * BOX_BATCH).min(self.len());
-                        let reports = (b * BOX_BATCH..end).map(|i| self.box_report(i)).collect();
-                        if done_tx.send((b, reports)).is_err() {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        if b >= batches || done_tx.send((b, build(b))).is_err() {
                             return;
                         }
                     }
                 });
             }
             drop(done_tx);
-            let mut pending = std::collections::BTreeMap::new();
-            for b in 0..batches {
-                let reports = loop {
-                    if let Some(r) = pending.remove(&b) {
-                        break r;
-                    }
-                    match done_rx.recv() {
-                        Ok((k, r)) => {
-                            pending.insert(k, r);
+            // Owns the channels: returning (an error from `f`: a closed pipe) drops them,
+            // which stops the threads (they would otherwise wait for tokens for ever).
+            let mut consume = |token_tx: mpsc::SyncSender<()>, done_rx: mpsc::Receiver<(usize, T)>| {
+                let mut pending = std::collections::BTreeMap::new();
+                for b in 0..batches {
+                    let batch = loop {
+                        if let Some(r) = pending.remove(&b) {
+                            break r;
                         }
-                        Err(_) => return Err(io::Error::other("a thread building reports stopped")),
-                    }
-                };
-                reports.iter().try_for_each(&mut *f)?;
-                let _ = token_tx.send(());
-            }
-            Ok(())
+                        match done_rx.recv() {
+                            Ok((k, r)) => {
+                                pending.insert(k, r);
+                            }
+                            Err(_) => return Err(io::Error::other("a thread building reports stopped")),
+                        }
+                    };
+                    f(batch)?;
+                    let _ = token_tx.send(());
+                }
+                Ok(())
+            };
+            consume(token_tx, done_rx)
         })
     }
 }

@@ -257,6 +257,12 @@ impl ClientTimeline {
         }
     }
 
+    /// The status this client gives its box, without summarising or judging it: the same
+    /// as the worst of [`judge`]'s verdicts about it (WARNING when it deletes by POP).
+    pub fn status(&self, access: Access) -> Status {
+        client_status(access, &self.sum)
+    }
+
     /// The summary at the end of the log.
     pub fn summary(&self, address: &str, access: Access) -> ClientSummary {
         let mut starts = self.starts.clone();
@@ -359,10 +365,16 @@ impl ClientFlag {
     }
 }
 
+/// The status a client gives its box: WARNING when it deletes by POP, the only client
+/// [`judge`] gives a warning verdict (deleting on download, after N days, or one of several).
+pub fn client_status(access: Access, totals: &ClientTotals) -> Status {
+    if access == Access::Pop3 && totals.deleted > 0 { Status::Warning } else { Status::Ok }
+}
+
 impl ClientSummary {
     /// Deletes by POP at all (on download or after N days).
     pub fn pop_deletes(&self) -> bool {
-        self.access == Access::Pop3 && self.totals.deleted > 0
+        client_status(self.access, &self.totals) == Status::Warning
     }
 
     /// A POP client deleting at most an hour after downloading, or in the very sessions
@@ -1137,6 +1149,45 @@ mod tests {
         let v = judge(&[c], &server);
         assert_eq!(kinds(&v), vec![VerdictKind::ServerExpiry]);
         assert!(v[0].evidence[0].contains("doveadm"));
+    }
+
+    /// The cheap status (`ClientTimeline::status`, what `deleters logs` prints first) must
+    /// agree with the judged verdicts for every mix of clients.
+    #[test]
+    fn the_status_of_timelines_agrees_with_the_verdicts() {
+        let kept_then_deleted: Vec<Session> =
+            (0..40).map(|i| if i < 20 { pop(T0 + i * D, 3, 0, 40) } else { pop(T0 + i * D, 3, 3, 40) }).collect();
+        let on_download: Vec<Session> = (0..12).map(|i| pop(T0 + i * 600, 2, 2, 2)).collect();
+        let keeping: Vec<Session> = (0..12).map(|i| pop(T0 + i * H, 2, 0, 2 * i as u64 + 2)).collect();
+        let polling: Vec<Session> = (0..30).map(|i| pop(T0 + i * 60, 0, 0, 3)).collect();
+        let rejected: Vec<Session> = (0..3).map(|i| pop(T0 + i * H, 1, 0, 1)).collect();
+        let gone = ImapCounts { expunged: 4, flagged_deleted: 4, ..ImapCounts::default() };
+        let trash = ImapCounts { trashed: 2, expunged: 2, ..ImapCounts::default() };
+        let imap_gone = vec![imap(T0, gone), imap(T0 + H, trash)];
+        let imap_quiet = vec![imap(T0, ImapCounts::default())];
+        let clients: [(&[Session], Access); 7] = [
+            (&kept_then_deleted, Access::Pop3),
+            (&on_download, Access::Pop3),
+            (&keeping, Access::Pop3),
+            (&polling, Access::Pop3),
+            (&rejected, Access::Pop3),
+            (&imap_gone, Access::Imap),
+            (&imap_quiet, Access::Imap),
+        ];
+        let server = ServerExpunges { messages: 7, by: vec!["doveadm".into()], folders: vec!["Trash".into()] };
+        for mask in 0u32..1 << (clients.len() + 1) {
+            let mut cheap = Status::Ok;
+            let mut summaries = Vec::new();
+            for (k, (sessions, access)) in clients.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0) {
+                let mut t = ClientTimeline::new();
+                sessions.iter().for_each(|s| t.add(s));
+                cheap = cheap.worst(t.status(*access));
+                summaries.push(t.summary(&format!("192.0.2.{k}"), *access));
+            }
+            let server = if mask & (1 << clients.len()) != 0 { server.clone() } else { ServerExpunges::default() };
+            let verdicts = judge(&summaries, &server);
+            assert_eq!(cheap, user_status(&verdicts), "clients {mask:#b}: {:?}", kinds(&verdicts));
+        }
     }
 
     #[test]

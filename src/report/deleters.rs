@@ -1,6 +1,12 @@
 //! Renders `deleters` results: per user, the verdicts with evidence and advice, then a
 //! per-address table; or one JSON document.
 //!
+//! The table shows every user up to [`QUIET_DETAIL_LIMIT`]; above that (a whole server)
+//! only those worse than OK, the others counted in one line, unless `--all`. JSON always
+//! has every user. A source may build the boxes on other threads ([`Joined`]): they are
+//! rendered there too, in batches, and this thread only writes them in order; the status
+//! at the top comes from [`DeletersSource::status`], which need not build them.
+//!
 //! # JSON (`--format json`), schema_version 1
 //! ```text
 //! {
@@ -11,7 +17,7 @@
 //!   "filters": { "users": ["alice"], "since": RFC 3339 | null, "until": RFC 3339 | null },
 //!   "inputs": [ { "path": "/var/log/mail.log.2.gz", "gzip": true, "lines": 123, "relevant_lines": 100,
 //!                 "unparsable_lines": 0, "first_seen": RFC 3339 | null, "last_seen": RFC 3339 | null } ],
-//!   "users": [ {
+//!   "users": [ {                                      // every user, whatever the table shows
 //!     "user": "alice",
 //!     "status": "ok" | "warning",
 //!     "verdicts": [ {
@@ -57,20 +63,27 @@ use comfy_table::{Cell, CellAlignment, Color};
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{RenderOptions, printable, rfc3339, write_json};
+use super::{RenderOptions, printable, rfc3339};
 use crate::logs::join::JoinStats;
 use crate::logs::{Analysis, InputStats, Joined};
 use crate::model::Status;
 use crate::model::size::human;
-use crate::model::verdict::{
-    BoxReport, ClientFlag, ClientSummary, ServerExpunges, Verdict, VerdictKind, human_duration,
-};
+use crate::model::verdict::{BoxReport, ClientFlag, ClientSummary, ServerExpunges, Verdict, human_duration};
 
-/// Above this many boxes, the table leaves out the details of boxes where nothing is wrong.
+/// Above this many boxes, the table lists only those worse than OK (unless `--all`).
 const QUIET_DETAIL_LIMIT: usize = 20;
 
 /// The version of the `deleters` JSON document.
 pub const DELETERS_SCHEMA_VERSION: u32 = 1;
+
+/// How to show a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletersFormat {
+    /// Text; `all`: every box in detail, even above [`QUIET_DETAIL_LIMIT`] boxes.
+    Table { all: bool },
+    /// One JSON document, with every box.
+    Json,
+}
 
 /// The filters a run applied, for the report.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -82,12 +95,53 @@ pub struct DeletersFilters {
 
 /// What the renderers read: the inputs, the join counts and the boxes, which a source may
 /// build one at a time (a big log's boxes need not all be in memory at once).
-pub trait DeletersSource {
+pub trait DeletersSource: Sync {
     fn inputs(&self) -> &[InputStats];
     fn joins(&self) -> &JoinStats;
     fn box_count(&self) -> usize;
     /// Calls `f` on each box, by user name.
     fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()>;
+
+    /// The worst status of the boxes (a source may know it without building them).
+    fn status(&self) -> Status {
+        let mut status = Status::Ok;
+        let _ = self.each_box(&mut |b| {
+            status = status.worst(b.status());
+            Ok(())
+        });
+        status
+    }
+
+    /// Renders each box with `render` into a [`Rendered`] (a source may do it on other
+    /// threads, for batches of boxes) and calls `f` on them in order, stopping at its first
+    /// error. With `hide_ok`, boxes whose status is OK are only counted (`hidden`): a source
+    /// may tell their status without building them.
+    fn each_rendered(
+        &self,
+        hide_ok: bool,
+        render: &(dyn Fn(&mut Rendered, &BoxReport) + Sync),
+        f: &mut dyn FnMut(Rendered) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.each_box(&mut |b| {
+            let mut r = Rendered::default();
+            if hide_ok && b.status() == Status::Ok {
+                r.hidden += 1;
+            } else {
+                render(&mut r, b);
+            }
+            f(r)
+        })
+    }
+}
+
+/// Boxes rendered to bytes, ready to write.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub bytes: Vec<u8>,
+    /// Boxes the table left out.
+    pub hidden: usize,
+    /// The first error rendering them (serde_json's, in theory).
+    pub failed: Option<io::Error>,
 }
 
 impl DeletersSource for Analysis {
@@ -118,31 +172,30 @@ impl DeletersSource for Joined {
     fn each_box(&self, f: &mut dyn FnMut(&BoxReport) -> io::Result<()>) -> io::Result<()> {
         Joined::each_box(self, f)
     }
+    fn status(&self) -> Status {
+        Joined::status(self)
+    }
+    /// The threads that build a batch of boxes render it too: this thread only writes.
+    fn each_rendered(
+        &self,
+        hide_ok: bool,
+        render: &(dyn Fn(&mut Rendered, &BoxReport) + Sync),
+        f: &mut dyn FnMut(Rendered) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let add = |r: &mut Rendered, i| {
+            if hide_ok && self.box_status(i) == Status::Ok {
+                r.hidden += 1;
+            } else {
+                render(r, &self.box_report(i));
+            }
+        };
+        self.each_batch(&add, f)
+    }
 }
 
 /// The status of a run: WARNING when any box has a deleting POP client.
 pub fn deleters_status(a: &dyn DeletersSource) -> Status {
-    overview(a).status
-}
-
-/// What the top of a report needs before the boxes: the status and the quiet boxes.
-struct Overview {
-    status: Status,
-    quiet: usize,
-}
-
-fn quiet(b: &BoxReport) -> bool {
-    b.verdicts.iter().all(|v| v.kind == VerdictKind::NothingWrong)
-}
-
-fn overview(a: &dyn DeletersSource) -> Overview {
-    let mut o = Overview { status: Status::Ok, quiet: 0 };
-    let _ = a.each_box(&mut |b| {
-        o.status = o.status.worst(b.status());
-        o.quiet += usize::from(quiet(b));
-        Ok(())
-    });
-    o
+    a.status()
 }
 
 /// Notes about the reading itself: unparsable lines, joins that could not be made.
@@ -181,42 +234,32 @@ fn deleters_notes_of(inputs: &[InputStats], stats: &JoinStats) -> Vec<String> {
     notes
 }
 
-/// Renders a report; with a [`Joined`] source the boxes are built twice (once for the
-/// status at the top) and never all held at once.
+/// Renders a report; a [`Joined`] source's boxes are built (and rendered) on other threads
+/// a few batches ahead, never all held at once.
 pub fn render(
     out: &mut dyn Write,
     a: &dyn DeletersSource,
     filters: &DeletersFilters,
-    json: bool,
+    format: DeletersFormat,
     opts: &RenderOptions,
 ) -> io::Result<()> {
-    render_with_status(out, a, filters, json, opts).map(drop)
+    render_with_status(out, a, filters, format, opts).map(drop)
 }
 
-/// [`render`], returning the run's status ([`deleters_status`]) without building the boxes again.
+/// [`render`], returning the run's status ([`deleters_status`]).
 pub fn render_with_status(
     out: &mut dyn Write,
     a: &dyn DeletersSource,
     filters: &DeletersFilters,
-    json: bool,
+    format: DeletersFormat,
     opts: &RenderOptions,
 ) -> io::Result<Status> {
-    let o = overview(a);
-    if json { render_json(out, a, &o, filters, opts) } else { render_table(out, a, &o, opts) }?;
-    Ok(o.status)
-}
-
-#[derive(Serialize)]
-struct Doc<'a> {
-    schema_version: u32,
-    command: &'static str,
-    generated_at: String,
-    status: Status,
-    filters: FiltersDoc<'a>,
-    inputs: Vec<InputDoc>,
-    users: UsersDoc<'a>,
-    joins: &'a JoinStats,
-    notes: Vec<String>,
+    let status = a.status();
+    match format {
+        DeletersFormat::Json => render_json(out, a, status, filters, opts)?,
+        DeletersFormat::Table { all } => render_table(out, a, status, all, opts)?,
+    }
+    Ok(status)
 }
 
 #[derive(Serialize)]
@@ -331,53 +374,143 @@ fn client_doc<'a>(b: &BoxReport, c: &'a ClientSummary) -> ClientDoc<'a> {
     }
 }
 
-/// The users, serialized as the source builds their boxes.
-struct UsersDoc<'a>(&'a dyn DeletersSource);
-
-impl Serialize for UsersDoc<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(None)?;
-        let mut failed = None;
-        let _ = self.0.each_box(&mut |b| {
-            let doc = UserDoc {
-                user: &b.user,
-                status: b.status(),
-                verdicts: &b.verdicts,
-                clients: b.clients.iter().map(|c| client_doc(b, c)).collect(),
-                server_expunges: &b.server,
-            };
-            seq.serialize_element(&doc).map_err(|e| {
-                failed = Some(e);
-                io::Error::other("stop")
-            })
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => seq.end(),
-        }
+fn user_doc(b: &BoxReport) -> UserDoc<'_> {
+    UserDoc {
+        user: &b.user,
+        status: b.status(),
+        verdicts: &b.verdicts,
+        clients: b.clients.iter().map(|c| client_doc(b, c)).collect(),
+        server_expunges: &b.server,
     }
 }
 
+/// serde_json's pretty layout (two spaces a level) for a value that starts `depth` levels
+/// deep: a value serialized alone is byte for byte what it is inside the whole document,
+/// so that the boxes are serialized apart (on other threads) and the document put together.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8; 32] = b"                                ";
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Writes `value` as pretty JSON starting `depth` levels deep.
+fn write_nested<W: Write + ?Sized, T: Serialize + ?Sized>(out: &mut W, depth: usize, value: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Nested { depth, has_value: false });
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// One member of the top-level object.
+fn member<T: Serialize + ?Sized>(out: &mut dyn Write, first: bool, key: &str, value: &T) -> io::Result<()> {
+    out.write_all(if first { b"{\n  " } else { b",\n  " })?;
+    serde_json::to_writer(&mut *out, key)?;
+    out.write_all(b": ")?;
+    write_nested(out, 1, value)
+}
+
+/// The document, as `serde_json::to_writer_pretty` would write it, but with the users
+/// serialized by the threads that build them, and written as they come.
 fn render_json(
     out: &mut dyn Write,
     a: &dyn DeletersSource,
-    o: &Overview,
+    status: Status,
     f: &DeletersFilters,
     opts: &RenderOptions,
 ) -> io::Result<()> {
-    let doc = Doc {
-        schema_version: DELETERS_SCHEMA_VERSION,
-        command: "deleters logs",
-        generated_at: rfc3339(opts.now),
-        status: o.status,
-        filters: FiltersDoc { users: &f.users, since: f.since.map(rfc3339), until: f.until.map(rfc3339) },
-        inputs: a.inputs().iter().map(input_doc).collect(),
-        users: UsersDoc(a),
-        joins: a.joins(),
-        notes: deleters_notes(a),
-    };
-    write_json(out, &doc)
+    member(out, true, "schema_version", &DELETERS_SCHEMA_VERSION)?;
+    member(out, false, "command", "deleters logs")?;
+    member(out, false, "generated_at", &rfc3339(opts.now))?;
+    member(out, false, "status", &status)?;
+    let filters = FiltersDoc { users: &f.users, since: f.since.map(rfc3339), until: f.until.map(rfc3339) };
+    member(out, false, "filters", &filters)?;
+    member(out, false, "inputs", &a.inputs().iter().map(input_doc).collect::<Vec<_>>())?;
+    out.write_all(b",\n  \"users\": [")?;
+    // Each user comes as `,\n    {...}`: the first one's comma goes.
+    let mut first = true;
+    a.each_rendered(
+        false,
+        &|r, b| {
+            if r.failed.is_none() {
+                r.bytes.extend_from_slice(b",\n    ");
+                r.failed = write_nested(&mut r.bytes, 2, &user_doc(b)).err();
+            }
+        },
+        &mut |r| {
+            if let Some(e) = r.failed {
+                return Err(e);
+            }
+            let skip = usize::from(first && !r.bytes.is_empty());
+            first &= r.bytes.is_empty();
+            out.write_all(&r.bytes[skip..])
+        },
+    )?;
+    out.write_all(if first { b"]" } else { b"\n  ]" })?;
+    member(out, false, "joins", a.joins())?;
+    member(out, false, "notes", &deleters_notes(a))?;
+    out.write_all(b"\n}\n")
 }
 
 fn paint(text: &str, color: Color, opts: &RenderOptions) -> String {
@@ -414,7 +547,8 @@ fn kind_label(v: &Verdict) -> String {
 fn render_table(
     out: &mut dyn Write,
     a: &dyn DeletersSource,
-    overview: &Overview,
+    status: Status,
+    all: bool,
     opts: &RenderOptions,
 ) -> io::Result<()> {
     let inputs = a.inputs();
@@ -425,46 +559,32 @@ fn render_table(
     writeln!(
         out,
         "{}: {} user(s) in {} input(s), {lines} lines ({relevant} Dovecot), {} to {}",
-        status_word(overview.status, opts),
+        status_word(status, opts),
         a.box_count(),
         inputs.len(),
         short_time(first),
         short_time(last)
     )?;
-    // With many boxes, those where nothing deletes mail are summed up in one line.
-    let hide_quiet = a.box_count() > QUIET_DETAIL_LIMIT;
-    let hidden = if hide_quiet { overview.quiet } else { 0 };
-    a.each_box(&mut |b| {
-        if hide_quiet && quiet(b) {
-            return Ok(());
-        }
-        writeln!(out)?;
-        writeln!(out, "{} {}", paint(&printable(&b.user), Color::White, opts), status_word(b.status(), opts))?;
-        for v in &b.verdicts {
-            let mark = if v.status == Status::Warning { "!" } else { "-" };
-            let days = v.days.map(|d| format!(", ~{d} days")).unwrap_or_default();
-            let addrs = if v.addresses.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", printable(&v.addresses.join(", ")))
-            };
-            let conf = serde_json::to_value(v.confidence).ok().and_then(|c| c.as_str().map(str::to_string));
-            writeln!(out, "  {mark} {}{addrs} ({} confidence{days})", kind_label(v), conf.unwrap_or_default())?;
-            for e in &v.evidence {
-                writeln!(out, "      because: {}", printable(e))?;
-            }
-            for ad in &v.advice {
-                writeln!(out, "      do: {} [{}]", printable(&ad.text), ad.rule)?;
-            }
-        }
-        if !b.clients.is_empty() {
-            clients_table(out, b, opts)?;
-        }
-        Ok(())
-    })?;
+    // On a whole server, the boxes that need action; the others are counted in one line.
+    let hide_ok = !all && a.box_count() > QUIET_DETAIL_LIMIT;
+    let mut hidden = 0;
+    a.each_rendered(
+        hide_ok,
+        // Writing into a Vec cannot fail.
+        &|r, b| drop(box_table(&mut r.bytes, b, opts)),
+        &mut |r| {
+            hidden += r.hidden;
+            out.write_all(&r.bytes)
+        },
+    )?;
     if hidden > 0 {
         writeln!(out)?;
-        writeln!(out, "{hidden} other user(s): nothing deletes mail (details: --user NAME or --format json)")?;
+        writeln!(
+            out,
+            "{hidden} other user(s) {}, not listed: no POP client deletes their mail (all of them: --all; one: \
+             --user NAME; details: --format json)",
+            status_word(Status::Ok, opts)
+        )?;
     }
     let notes = deleters_notes(a);
     if !notes.is_empty() {
@@ -472,6 +592,30 @@ fn render_table(
         for n in notes {
             writeln!(out, "note: {n}")?;
         }
+    }
+    Ok(())
+}
+
+/// One box: its user and status, its verdicts, then its clients (a blank line before).
+fn box_table(out: &mut Vec<u8>, b: &BoxReport, opts: &RenderOptions) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{} {}", paint(&printable(&b.user), Color::White, opts), status_word(b.status(), opts))?;
+    for v in &b.verdicts {
+        let mark = if v.status == Status::Warning { "!" } else { "-" };
+        let days = v.days.map(|d| format!(", ~{d} days")).unwrap_or_default();
+        let addrs =
+            if v.addresses.is_empty() { String::new() } else { format!(" [{}]", printable(&v.addresses.join(", "))) };
+        let conf = serde_json::to_value(v.confidence).ok().and_then(|c| c.as_str().map(str::to_string));
+        writeln!(out, "  {mark} {}{addrs} ({} confidence{days})", kind_label(v), conf.unwrap_or_default())?;
+        for e in &v.evidence {
+            writeln!(out, "      because: {}", printable(e))?;
+        }
+        for ad in &v.advice {
+            writeln!(out, "      do: {} [{}]", printable(&ad.text), ad.rule)?;
+        }
+    }
+    if !b.clients.is_empty() {
+        clients_table(out, b, opts)?;
     }
     Ok(())
 }
@@ -522,4 +666,288 @@ fn clients_table(out: &mut dyn Write, b: &BoxReport, opts: &RenderOptions) -> io
         ]);
     }
     writeln!(out, "{t}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logs::{self, Filter, Options};
+    use crate::model::Thresholds;
+    use crate::model::verdict::{Access, ClientTimeline, ImapCounts, PopCounts, Protection, Session};
+
+    const T0: i64 = 1_795_000_000;
+
+    fn opts() -> RenderOptions {
+        let now = Timestamp::from_second(T0 + 86_400).unwrap();
+        RenderOptions { color: false, width: None, thresholds: Thresholds::default(), now }
+    }
+
+    fn client(addr: &str, access: Access, deleted: u64, expunged: u64) -> ClientSummary {
+        let mut t = ClientTimeline::new();
+        for i in 0..6 {
+            let start = T0 + i * 600;
+            let (pop, imap) = match access {
+                Access::Pop3 => {
+                    let pop = PopCounts { top: 0, retrieved: 2, retrieved_bytes: 2000, deleted, messages: Some(2) };
+                    (Some(pop), None)
+                }
+                Access::Imap => {
+                    (None, Some(ImapCounts { expunged, flagged_deleted: expunged, ..ImapCounts::default() }))
+                }
+            };
+            t.add(&Session {
+                start,
+                end: Some(start + 5),
+                protection: Protection::Tls,
+                pop,
+                imap,
+                ..Session::default()
+            });
+        }
+        t.summary(addr, access)
+    }
+
+    /// `n` boxes: those in `warn` have a deleting POP client; every third of the others an
+    /// IMAP client deleting for good (a verdict, but OK), the rest an IMAP client.
+    fn analysis(n: usize, warn: &[usize]) -> Analysis {
+        let boxes = (0..n)
+            .map(|i| {
+                let clients = if warn.contains(&i) {
+                    vec![client("203.0.113.5", Access::Pop3, 2, 0), client("192.0.2.30", Access::Imap, 0, 0)]
+                } else {
+                    vec![client("192.0.2.30", Access::Imap, 0, if i % 3 == 0 { 4 } else { 0 })]
+                };
+                BoxReport::new(format!("user{i:02}"), clients, ServerExpunges::default())
+            })
+            .collect();
+        let input = InputStats { path: "mail.log".into(), lines: 100, relevant: 90, ..InputStats::default() };
+        Analysis { inputs: vec![input], boxes, stats: JoinStats::default() }
+    }
+
+    fn table(a: &dyn DeletersSource, all: bool) -> String {
+        let mut out = Vec::new();
+        render(&mut out, a, &DeletersFilters::default(), DeletersFormat::Table { all }, &opts()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn json(a: &dyn DeletersSource, filters: &DeletersFilters) -> Vec<u8> {
+        let mut out = Vec::new();
+        render(&mut out, a, filters, DeletersFormat::Json, &opts()).unwrap();
+        out
+    }
+
+    /// The boxes listed in a table, by their header lines.
+    fn listed(table: &str) -> Vec<&str> {
+        table.lines().filter(|l| l.starts_with("user")).map(|l| l.split(' ').next().unwrap()).collect()
+    }
+
+    #[test]
+    fn a_big_table_lists_only_the_boxes_worse_than_ok() {
+        let a = analysis(QUIET_DETAIL_LIMIT + 5, &[1, 7, 24]);
+        let t = table(&a, false);
+        assert!(t.starts_with("WARNING: 25 user(s) in 1 input(s)"), "{t}");
+        assert_eq!(listed(&t), ["user01", "user07", "user24"], "{t}");
+        assert!(t.contains("pop deletes on download [203.0.113.5]"), "{t}");
+        assert!(
+            t.contains(
+                "\n22 other user(s) OK, not listed: no POP client deletes their mail (all of them: --all; one: --user \
+                 NAME; details: --format json)\n"
+            ),
+            "{t}"
+        );
+        // An OK box with a verdict (an IMAP client deleting for good) is counted, not listed.
+        assert!(!t.contains("imap permanent delete"), "{t}");
+    }
+
+    #[test]
+    fn all_lists_every_box_of_a_big_table() {
+        let a = analysis(QUIET_DETAIL_LIMIT + 5, &[1, 7, 24]);
+        let t = table(&a, true);
+        assert_eq!(listed(&t).len(), 25, "{t}");
+        assert!(t.contains("user03 OK\n  - imap permanent delete"), "{t}");
+        assert!(t.contains("user02 OK\n  - nothing wrong"), "{t}");
+        assert!(!t.contains("other user(s)"), "{t}");
+    }
+
+    #[test]
+    fn a_small_table_lists_every_box_and_an_all_ok_big_one_none() {
+        let t = table(&analysis(QUIET_DETAIL_LIMIT, &[]), false);
+        assert!(t.starts_with("OK: 20 user(s)"), "{t}");
+        assert_eq!(listed(&t).len(), QUIET_DETAIL_LIMIT, "{t}");
+        assert!(!t.contains("other user(s)"), "{t}");
+        let t = table(&analysis(QUIET_DETAIL_LIMIT + 1, &[]), false);
+        assert!(t.starts_with("OK: 21 user(s)"), "{t}");
+        assert!(listed(&t).is_empty(), "{t}");
+        assert!(t.contains("\n21 other user(s) OK, not listed"), "{t}");
+    }
+
+    #[test]
+    fn json_has_every_box_whatever_the_table_hides() {
+        let a = analysis(QUIET_DETAIL_LIMIT + 5, &[7]);
+        let v: serde_json::Value = serde_json::from_slice(&json(&a, &DeletersFilters::default())).unwrap();
+        assert_eq!(v["status"], "warning");
+        assert_eq!(v["users"].as_array().unwrap().len(), 25);
+        assert_eq!(v["users"][7]["status"], "warning");
+        let empty = Analysis { boxes: Vec::new(), ..analysis(0, &[]) };
+        let v: serde_json::Value = serde_json::from_slice(&json(&empty, &DeletersFilters::default())).unwrap();
+        assert_eq!(v["users"], serde_json::json!([]));
+        assert_eq!(v["status"], "ok");
+    }
+
+    #[test]
+    fn a_value_serialized_nested_is_what_the_pretty_printer_writes_there() {
+        let values = [
+            serde_json::json!({"a": [1, 2.5, "x\"y\n"], "b": {}, "c": [], "d": [{"e": null, "f": [[]]}], "g": true}),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!("plain"),
+            serde_json::json!([[1], {"k": [2]}]),
+        ];
+        for v in values {
+            let whole = serde_json::to_string_pretty(&serde_json::json!([[v.clone()]])).unwrap();
+            let mut nested = Vec::new();
+            write_nested(&mut nested, 2, &v).unwrap();
+            let nested = String::from_utf8(nested).unwrap();
+            assert_eq!(whole, format!("[\n  [\n    {nested}\n  ]\n]"));
+        }
+    }
+
+    /// The document as one `Serialize` value, as the renderer wrote it before the boxes were
+    /// serialized apart: the JSON must stay byte for byte the same.
+    #[derive(Serialize)]
+    struct WholeDoc<'a> {
+        schema_version: u32,
+        command: &'static str,
+        generated_at: String,
+        status: Status,
+        filters: FiltersDoc<'a>,
+        inputs: Vec<InputDoc>,
+        users: Vec<UserDoc<'a>>,
+        joins: &'a JoinStats,
+        notes: Vec<String>,
+    }
+
+    fn whole_doc(a: &Analysis, f: &DeletersFilters) -> Vec<u8> {
+        let doc = WholeDoc {
+            schema_version: DELETERS_SCHEMA_VERSION,
+            command: "deleters logs",
+            generated_at: rfc3339(opts().now),
+            status: a.status(),
+            filters: FiltersDoc { users: &f.users, since: f.since.map(rfc3339), until: f.until.map(rfc3339) },
+            inputs: a.inputs.iter().map(input_doc).collect(),
+            users: a.boxes.iter().map(user_doc).collect(),
+            joins: &a.stats,
+            notes: deleters_notes(a),
+        };
+        let mut out = Vec::new();
+        super::super::write_json(&mut out, &doc).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_json_document_is_the_pretty_printed_whole() {
+        let filters = DeletersFilters {
+            users: vec!["user01".into(), "we\"ird".into()],
+            since: Some(Timestamp::from_second(T0).unwrap()),
+            until: None,
+        };
+        for (n, warn) in [(0, &[][..]), (1, &[0][..]), (25, &[1, 7, 24][..])] {
+            let mut a = analysis(n, warn);
+            a.stats.unmatched = 3;
+            assert_eq!(
+                String::from_utf8(json(&a, &filters)).unwrap(),
+                String::from_utf8(whole_doc(&a, &filters)).unwrap(),
+                "{n} box(es)"
+            );
+        }
+    }
+
+    /// A syslog with `users` users over several batches of boxes: every seventh deletes by
+    /// POP (the only warnings), the others keep their mail by POP or use IMAP.
+    fn big_log(users: usize) -> Vec<u8> {
+        let mut log = String::new();
+        for i in 0..users {
+            let (proto, counters) = match i % 7 {
+                0 => ("pop3", "top=0/0, retr=2/8000, del=2/2, size=8000".to_string()),
+                1..=3 => ("pop3", format!("top=0/0, retr=1/4000, del=0/{}, size=4000", i % 5 + 1)),
+                _ => ("imap", "in=50 out=900 deleted=1 expunged=1 trashed=0".to_string()),
+            };
+            for s in 0..2 {
+                let (m, pid) = (i % 50, 1000 + 2 * i + s);
+                log += &format!(
+                    "Nov 22 1{s}:{m:02}:00 mail dovecot[1]: {proto}-login: Login: user=<u{i:04}>, method=PLAIN, \
+                     rip=198.51.100.{}, lip=192.0.2.1, mpid={pid}, TLS, session=<s{i}x{s}>\n\
+                     Nov 22 1{s}:{m:02}:09 mail dovecot[1]: {proto}(u{i:04})<{pid}><s{i}x{s}>: Disconnected: Logged \
+                     out {counters}\n",
+                    i % 200 + 1
+                );
+            }
+        }
+        log.into_bytes()
+    }
+
+    fn read_log(dir: &tempfile::TempDir, text: &[u8]) -> (logs::Joined, Analysis) {
+        let path = dir.path().join("mail.log");
+        std::fs::write(&path, text).unwrap();
+        let options = Options {
+            filter: Filter::default(),
+            year: Some(2026),
+            tz: jiff::tz::TimeZone::UTC,
+            now: "2026-12-01T00:00:00Z".parse().unwrap(),
+        };
+        (logs::read(std::slice::from_ref(&path), &options).unwrap(), logs::analyze(&[path], &options).unwrap())
+    }
+
+    #[test]
+    fn boxes_built_and_rendered_by_threads_come_out_as_built_in_one_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let (joined, analysis) = read_log(&dir, &big_log(700));
+        assert_eq!(joined.len(), 700);
+        assert_eq!(joined.status(), Status::Warning);
+        for (i, b) in analysis.boxes.iter().enumerate() {
+            assert_eq!(joined.box_status(i), b.status(), "{}", b.user);
+        }
+        let f = DeletersFilters::default();
+        assert_eq!(json(&joined, &f), json(&analysis, &f));
+        assert_eq!(json(&joined, &f), whole_doc(&analysis, &f));
+        for all in [false, true] {
+            assert_eq!(table(&joined, all), table(&analysis, all), "--all {all}");
+        }
+        assert_eq!(listed(&table(&joined, false)).len(), 0, "user names start with u, not user");
+        assert!(table(&joined, false).contains("\n600 other user(s) OK, not listed"));
+    }
+
+    #[test]
+    fn a_log_where_nothing_deletes_is_ok_without_building_a_box() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(big_log(300)).unwrap().replace("del=2/2", "del=0/2");
+        let (joined, analysis) = read_log(&dir, text.as_bytes());
+        assert_eq!(joined.status(), Status::Ok);
+        assert_eq!(analysis.status(), Status::Ok);
+        assert!(table(&joined, false).starts_with("OK: 300 user(s)"));
+    }
+
+    /// A closed pipe (`| head`) stops the threads building boxes: an error, not a hang.
+    #[test]
+    fn a_failing_writer_stops_the_threads() {
+        struct Closed(usize);
+        impl Write for Closed {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 < b.len() {
+                    return Err(io::ErrorKind::BrokenPipe.into());
+                }
+                self.0 -= b.len();
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (joined, _) = read_log(&dir, &big_log(2000));
+        for format in [DeletersFormat::Json, DeletersFormat::Table { all: true }] {
+            let e = render(&mut Closed(10_000), &joined, &DeletersFilters::default(), format, &opts()).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+        }
+    }
 }
