@@ -82,11 +82,11 @@ pub async fn handshake(
     host: &str,
     config: Arc<ClientConfig>,
     limit: Duration,
-) -> Result<(TlsStream<TcpStream>, TlsInfo)> {
+) -> Result<(TlsStream<super::BufferedTcp>, TlsInfo)> {
     let name = ServerName::try_from(host.to_string())
         .map_err(|_| error::usage(format!("\"{host}\" is not a valid host name for TLS")))?;
     let connector = TlsConnector::from(config);
-    let stream = match tokio::time::timeout(limit, connector.connect(name, tcp)).await {
+    let stream = match tokio::time::timeout(limit, connector.connect(name, super::BufferedTcp::new(tcp))).await {
         Err(_) => {
             return Err(error::failure_hint(
                 format!("timed out after {} during the TLS handshake with {host}", super::human_duration(limit)),

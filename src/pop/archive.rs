@@ -51,7 +51,13 @@ pub struct Retrieved {
 
 /// How many commands of one kind may be in flight, and (for RETR) how many announced
 /// bytes: enough to keep the connection busy across a round trip, few enough that an
-/// aborted run wasted little. The answers wait in the socket buffers, not in memory.
+/// aborted run wasted little. The answers wait in the socket buffers and the bounded
+/// read-ahead queue ([`crate::net::ReadAhead`]), not in memory that grows with them.
+///
+/// RETR's window must also cover the pause at the end of each batch (flush, read back,
+/// journal: several milliseconds during which no new RETR is sent): with 32 commands /
+/// 8 MiB the server ran dry there; 128 / 16 MiB gave 12 % more throughput, 256 / 32 MiB
+/// nothing more (POP3 copy of 0.6 GB, run alone on the machine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     pub commands: usize,
@@ -60,7 +66,7 @@ pub struct Window {
 
 impl Window {
     pub const TOP: Window = Window { commands: 64, bytes: u64::MAX };
-    pub const RETR: Window = Window { commands: 32, bytes: 8 * 1024 * 1024 };
+    pub const RETR: Window = Window { commands: 128, bytes: 16 * 1024 * 1024 };
     pub const DELE: Window = Window { commands: 256, bytes: u64::MAX };
     /// No pipelining: one command, then its answer.
     pub const LOCK_STEP: Window = Window { commands: 1, bytes: u64::MAX };

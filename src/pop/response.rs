@@ -253,27 +253,22 @@ impl DotUnstuffer {
                 State::Done => break,
                 State::Inside => {
                     // Fast path: lines that do not start with a dot need no work, so copy
-                    // everything up to the next LF that a dot follows (or that ends the
-                    // input) in one go.
+                    // everything up to the next LF that a dot follows in one go (one
+                    // search for the pair, not one per line).
                     let rest = &input[i..];
-                    let mut scan = 0;
-                    let run = loop {
-                        match memchr::memchr(b'\n', &rest[scan..]) {
-                            Some(p) if rest.get(scan + p + 1).is_some_and(|&b| b != b'.') => scan += p + 1,
-                            Some(p) => break Some(scan + p),
-                            None => break None,
-                        }
-                    };
-                    match run {
+                    match memchr::memmem::find(rest, b"\n.") {
                         Some(lf) => {
                             out.extend_from_slice(&rest[..=lf]);
                             i += lf + 1;
                             self.state = State::LineStart;
                         }
                         None => {
-                            // Mid-line at the end of the input: the line start was seen.
+                            // The next chunk starts a line when this one ends with LF.
                             out.extend_from_slice(rest);
                             i = input.len();
+                            if rest.last() == Some(&b'\n') {
+                                self.state = State::LineStart;
+                            }
                         }
                     }
                 }

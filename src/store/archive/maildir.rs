@@ -16,7 +16,7 @@ use std::time::SystemTime;
 
 use jiff::Timestamp;
 
-use super::digest::Sha256;
+use super::digest::{Check, Sha256};
 use super::mboxrd::open_private;
 
 /// Marks our files in `tmp/` and carries the key in `cur/`.
@@ -78,7 +78,7 @@ impl MaildirTarget {
     pub fn begin(&self, key: &str) -> io::Result<MaildirWrite> {
         let tmp = self.dir.join("tmp").join(format!("{}.{key}{TAG}.{}", std::process::id(), unique()));
         let (file, _) = open_private(&tmp)?;
-        Ok(MaildirWrite { tmp, file, digest: Sha256::new(), key: key.to_string() })
+        Ok(MaildirWrite { tmp, file, digest: Sha256::new(), check: Check::new(), key: key.to_string() })
     }
 
     /// Flushes `cur/` after renames, so the new names are durable.
@@ -115,6 +115,8 @@ pub struct MaildirWrite {
     tmp: PathBuf,
     file: File,
     digest: Sha256,
+    /// The read-back check of the bytes written (see [`super::digest`]).
+    check: Check,
     key: String,
 }
 
@@ -129,6 +131,7 @@ pub struct Placed {
 impl MaildirWrite {
     pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
         self.digest.update(chunk);
+        self.check.update(chunk);
         self.file.write_all(chunk)
     }
 
@@ -143,13 +146,13 @@ impl MaildirWrite {
         fs::remove_file(&self.tmp)
     }
 
-    /// Flushes, reads back and compares, dates, and moves the file into `cur/`.
+    /// Flushes, reads back and compares (the file's check with the check of the bytes
+    /// written), dates, and moves the file into `cur/`.
     pub fn finish(self, target: &mut MaildirTarget, flags: &str, received: Option<Timestamp>) -> io::Result<Placed> {
-        let MaildirWrite { tmp, file, digest, key } = self;
+        let MaildirWrite { tmp, file, digest, check, key } = self;
         file.sync_all()?;
         let (sha256, size) = (digest.clone().hex(), digest.len());
-        let (back, back_size) = read_back(&tmp)?;
-        if back != sha256 || back_size != size {
+        if check_back(&tmp)? != check.finish() {
             let _ = fs::remove_file(&tmp);
             return Err(io::Error::new(io::ErrorKind::InvalidData, "the written file does not read back identical"));
         }
@@ -165,6 +168,21 @@ impl MaildirWrite {
         target.existing.insert(key, path.clone());
         Ok(Placed { path, sha256, size })
     }
+}
+
+/// The [`Check`] and size of a file.
+fn check_back(path: &Path) -> io::Result<(u128, u64)> {
+    let mut file = File::open(path)?;
+    let mut check = Check::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        check.update(&chunk[..n]);
+    }
+    Ok(check.finish())
 }
 
 /// `(sha256, size)` of a file.

@@ -1,4 +1,6 @@
-//! The mboxrd writer: appends messages to an mbox file, streaming, and reads them back.
+//! The mboxrd writer: appends messages to an mbox file, streaming, and reads them back:
+//! [`CopyReader`] right after a batch was flushed (the in-run check, see
+//! [`super::digest`]), [`read_back_at`] with SHA-256 against the journal later.
 //!
 //! Format (mboxrd, as mutt, Thunderbird and Python's `mailbox` read it): each message is
 //! `From mailsweep@localhost <received date, asctime, UTC>` LF, then the message's bytes
@@ -24,7 +26,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use flate2::Compression;
@@ -32,10 +34,16 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use jiff::Timestamp;
 
-use super::digest::Sha256;
+use super::digest::{Check, Sha256};
 
 /// The first bytes of every gzip member (RFC 1952).
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+
+/// The write buffer goes to the file once it holds this many bytes.
+const BUF_FLUSH: usize = 256 * 1024;
+
+/// Bytes read at once when reading copies back.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// Start of every `From ` line we write.
 pub const FROM_MARK: &[u8] = b"From mailsweep@localhost ";
@@ -61,20 +69,33 @@ impl Quoting {
 
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         const FROM: &[u8] = b"From ";
+        // Where the next line starting with `F` or `>` begins (the index of the LF before
+        // it, `input.len()` when there is none): only such lines can need work, so
+        // everything up to there is copied in one go. Each is searched for once per call
+        // and again only once passed (quoted replies make many `>` lines).
+        let find =
+            |pat: &[u8], from: usize| memchr::memmem::find(&input[from..], pat).map_or(input.len(), |p| from + p);
+        let (mut next_f, mut next_gt): (Option<usize>, Option<usize>) = (None, None);
         let mut i = 0;
         while i < input.len() {
             if !self.line_start {
-                // Inside a line: copy through its end in one go.
-                match memchr::memchr(b'\n', &input[i..]) {
-                    Some(p) => {
-                        out.extend_from_slice(&input[i..=i + p]);
-                        i += p + 1;
-                        self.line_start = true;
-                    }
-                    None => {
-                        out.extend_from_slice(&input[i..]);
-                        i = input.len();
-                    }
+                if next_f.is_none_or(|p| p < i) {
+                    next_f = Some(find(b"\nF", i));
+                }
+                if next_gt.is_none_or(|p| p < i) {
+                    next_gt = Some(find(b"\n>", i));
+                }
+                let stop = next_f.unwrap_or(input.len()).min(next_gt.unwrap_or(input.len()));
+                if stop < input.len() {
+                    out.extend_from_slice(&input[i..=stop]);
+                    i = stop + 1;
+                    self.line_start = true;
+                } else {
+                    // No such line in the rest: the next chunk starts a line when this
+                    // one ends with LF.
+                    out.extend_from_slice(&input[i..]);
+                    self.line_start = input.last() == Some(&b'\n');
+                    i = input.len();
                 }
                 continue;
             }
@@ -141,6 +162,8 @@ pub struct Written {
     pub size: u64,
     /// Compressed: the file offset of the message's gzip member (`offset` counts inside it).
     pub member: Option<u64>,
+    /// The read-back check of the message's bytes ([`Check`]), for [`CopyReader::check`].
+    pub check: u128,
 }
 
 struct Current {
@@ -148,6 +171,7 @@ struct Current {
     offset: u64,
     quoting: Quoting,
     digest: Sha256,
+    check: Check,
     stored: u64,
     last: Option<u8>,
 }
@@ -231,7 +255,7 @@ impl MboxAppender {
             path: path.to_path_buf(),
             file,
             pos: len,
-            buf: Vec::new(),
+            buf: Vec::with_capacity(BUF_FLUSH + 64 * 1024),
             current: None,
             created,
             gz: None,
@@ -262,7 +286,7 @@ impl MboxAppender {
             return Ok(());
         }
         self.buf.extend_from_slice(bytes);
-        if self.buf.len() >= 256 * 1024 { self.flush_buf() } else { Ok(()) }
+        if self.buf.len() >= BUF_FLUSH { self.flush_buf() } else { Ok(()) }
     }
 
     fn flush_buf(&mut self) -> io::Result<()> {
@@ -287,6 +311,7 @@ impl MboxAppender {
             offset,
             quoting: Quoting::quote(),
             digest: Sha256::new(),
+            check: Check::new(),
             stored: 0,
             last: None,
         });
@@ -297,8 +322,16 @@ impl MboxAppender {
     pub fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
         let c = self.current.as_mut().expect("begin_message first");
         c.digest.update(chunk);
+        c.check.update(chunk);
         if let Some(&l) = chunk.last() {
             c.last = Some(l);
+        }
+        if self.gz.is_none() {
+            // Quoted straight into the write buffer: no copy in between.
+            let before = self.buf.len();
+            c.quoting.feed(chunk, &mut self.buf);
+            c.stored += (self.buf.len() - before) as u64;
+            return if self.buf.len() >= BUF_FLUSH { self.flush_buf() } else { Ok(()) };
         }
         let mut out = Vec::with_capacity(chunk.len() + 16);
         c.quoting.feed(chunk, &mut out);
@@ -326,7 +359,8 @@ impl MboxAppender {
             None => None,
         };
         let size = c.digest.len();
-        Ok(Written { offset: c.offset, stored: c.stored, added_newline, sha256: c.digest.hex(), size, member })
+        let check = c.check.finish().0;
+        Ok(Written { offset: c.offset, stored: c.stored, added_newline, sha256: c.digest.hex(), size, member, check })
     }
 
     /// Drops the message being written (it is already in the archive).
@@ -412,45 +446,138 @@ fn starts_with_gzip(file: &mut File, len: u64) -> io::Result<bool> {
 /// Digest of a quoted stream of `stored` bytes, unquoted, minus an added final newline.
 pub fn digest_unquoted(mut r: impl Read, stored: u64, added_newline: bool) -> io::Result<(String, u64)> {
     let mut digest = Sha256::new();
+    let (mut chunk, mut out) = (vec![0u8; READ_CHUNK], Vec::new());
+    unquoted(&mut |buf| r.read(buf), stored, added_newline, &mut chunk, &mut out, &mut |b| digest.update(b))?;
+    let size = digest.len();
+    Ok((digest.hex(), size))
+}
+
+/// Reads a quoted stream of `stored` bytes (`read` fills the buffer it is given, 0 at the
+/// end) and hands `each` the message bytes: quoting undone, an added final newline
+/// removed. `chunk` (not empty) and `out` are scratch buffers.
+fn unquoted(
+    read: &mut dyn FnMut(&mut [u8]) -> io::Result<usize>,
+    stored: u64,
+    added_newline: bool,
+    chunk: &mut [u8],
+    out: &mut Vec<u8>,
+    each: &mut dyn FnMut(&[u8]),
+) -> io::Result<()> {
     let mut quoting = Quoting::unquote();
-    let mut chunk = vec![0u8; 256 * 1024];
-    let mut out = Vec::with_capacity(chunk.len() + 16);
-    let mut read = 0u64;
+    let mut read_so_far = 0u64;
     // The last byte is held back: it is the added newline when there was one.
     let mut held: Option<u8> = None;
     loop {
-        let n = r.read(&mut chunk)?;
+        let n = read(chunk)?;
         if n == 0 {
             break;
         }
-        read += n as u64;
+        read_so_far += n as u64;
         out.clear();
         if let Some(h) = held.take() {
             out.push(h);
         }
-        quoting.feed(&chunk[..n], &mut out);
+        quoting.feed(&chunk[..n], out);
         if let Some(last) = out.pop() {
             held = Some(last);
         }
-        digest.update(&out);
+        each(out);
     }
-    if read != stored {
+    if read_so_far != stored {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive file is shorter than recorded"));
     }
     out.clear();
     if let Some(h) = held.take() {
         out.push(h);
     }
-    quoting.finish(&mut out);
+    quoting.finish(out);
     if added_newline {
         if out.last() != Some(&b'\n') {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "the stored message does not end as recorded"));
         }
         out.pop();
     }
-    digest.update(&out);
-    let size = digest.len();
-    Ok((digest.hex(), size))
+    each(out);
+    Ok(())
+}
+
+/// Reads the copies just appended to one mbox file back, for the read-back check of a
+/// batch: one open file and one pair of buffers for all of them, each copy read with
+/// positioned reads of [`READ_CHUNK`] bytes.
+pub struct CopyReader {
+    file: File,
+    len: u64,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl CopyReader {
+    pub fn open(path: &Path) -> io::Result<CopyReader> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(CopyReader { file, len, chunk: vec![0u8; READ_CHUNK], out: Vec::with_capacity(READ_CHUNK + 16) })
+    }
+
+    /// The [`Check`] and size of a message as [`Written`] placed it: the bytes at its
+    /// place, quoting undone, an added newline removed (what [`read_back_at`] digests).
+    pub fn check(
+        &mut self,
+        member: Option<u64>,
+        offset: u64,
+        stored: u64,
+        added_newline: bool,
+    ) -> io::Result<(u128, u64)> {
+        let w = Written { offset, stored, added_newline, sha256: String::new(), size: 0, member, check: 0 };
+        let mut check = Check::new();
+        let CopyReader { file, len, chunk, out } = self;
+        let mut each = |b: &[u8]| check.update(b);
+        match w.member {
+            Some(member) => {
+                if member >= *len {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the archive file is shorter than recorded",
+                    ));
+                }
+                let mut data = GzDecoder::new(BufReader::with_capacity(READ_CHUNK, ReadAt { file, pos: member }));
+                let skipped = io::copy(&mut (&mut data).take(w.offset), &mut io::sink())?;
+                if skipped != w.offset {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the compressed message is shorter than recorded",
+                    ));
+                }
+                let mut data = data.take(w.stored);
+                unquoted(&mut |buf| data.read(buf), w.stored, w.added_newline, chunk, out, &mut each)?;
+            }
+            None => {
+                if w.offset.checked_add(w.stored).is_none_or(|end| end > *len) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the archive file is shorter than recorded",
+                    ));
+                }
+                let mut at = ReadAt { file, pos: w.offset };
+                let mut data = (&mut at).take(w.stored);
+                unquoted(&mut |buf| data.read(buf), w.stored, w.added_newline, chunk, out, &mut each)?;
+            }
+        }
+        Ok(check.finish())
+    }
+}
+
+/// Positioned reads of a file from `pos` on (no seek, no shared cursor).
+struct ReadAt<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl Read for ReadAt<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 /// What [`repair_tail`] did.
@@ -546,6 +673,74 @@ mod tests {
         assert_eq!(quote_all(b"a\n>>Fr", 1, true), b"a\n>>Fr");
     }
 
+    /// mboxrd quoting line by line, the obvious way.
+    fn quote_lines(input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in input.split_inclusive(|&b| b == b'\n') {
+            let gt = line.iter().take_while(|&&b| b == b'>').count();
+            if line[gt..].starts_with(b"From ") {
+                out.push(b'>');
+            }
+            out.extend_from_slice(line);
+        }
+        out
+    }
+
+    #[test]
+    fn quoting_matches_the_line_by_line_rule_on_long_mixed_input() {
+        // Quoted replies, From lines, F and > lines that need nothing, LF and CRLF, long
+        // and empty lines, in a pseudo-random mix longer than any chunk.
+        let lines: [&[u8]; 10] = [
+            b"> quoted reply\r\n",
+            b">From a quoted From\r\n",
+            b"From the start\n",
+            b"Fro\r\n",
+            b"F\n",
+            b">>>From deep\n",
+            b"plain text that goes on for a while, and on\r\n",
+            b"\r\n",
+            b">\n",
+            b"From",
+        ];
+        let mut input = Vec::new();
+        let mut x = 12345u64;
+        while input.len() < 300_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            input.extend_from_slice(lines[(x >> 33) as usize % lines.len()]);
+        }
+        let want = quote_lines(&input);
+        for step in [1, 2, 5, 77, 4096, 65_536, input.len()] {
+            assert!(quote_all(&input, step, true) == want, "step {step}");
+            assert!(quote_all(&want, step, false) == input, "unquote, step {step}");
+        }
+    }
+
+    #[test]
+    fn copies_read_back_to_the_check_of_the_bytes_written_and_catch_any_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let msgs: [&[u8]; 4] =
+            [b"Subject: a\r\n\r\nFrom me\r\n", b"Subject: b\r\n\r\nno newline", b"", b">From x\n\n\n"];
+        let w = append(dir.path(), &msgs);
+        let path = dir.path().join("box");
+        let mut r = CopyReader::open(&path).unwrap();
+        for (m, w) in msgs.iter().zip(&w) {
+            let mut c = Check::new();
+            c.update(m);
+            assert_eq!(c.finish(), (w.check, m.len() as u64));
+            assert_eq!(r.check(w.member, w.offset, w.stored, w.added_newline).unwrap(), (w.check, w.size));
+        }
+        // One byte changed on the disk, or a copy cut short: the check tells.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[w[1].offset as usize + 3] ^= 0x20;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut r = CopyReader::open(&path).unwrap();
+        assert_ne!(r.check(w[1].member, w[1].offset, w[1].stored, w[1].added_newline).unwrap().0, w[1].check);
+        assert_eq!(r.check(w[0].member, w[0].offset, w[0].stored, w[0].added_newline).unwrap().0, w[0].check);
+        std::fs::write(&path, &bytes[..bytes.len() - 2]).unwrap();
+        let mut r = CopyReader::open(&path).unwrap();
+        assert!(r.check(w[3].member, w[3].offset, w[3].stored, w[3].added_newline).is_err());
+    }
+
     #[test]
     fn from_lines_use_asctime_in_utc() {
         let t: Timestamp = "2021-03-04T05:06:07Z".parse().unwrap();
@@ -629,10 +824,12 @@ mod tests {
         a.write(msgs[2]).unwrap();
         w.push(a.end_message().unwrap());
         a.sync().unwrap();
+        let mut r = CopyReader::open(&path).unwrap();
         for (m, w) in msgs.iter().zip(&w) {
             assert!(w.member.is_some());
             let got = read_back_at(&path, w.member, w.offset, w.stored, w.added_newline).unwrap();
             assert_eq!(got, (super::super::digest::sha256_hex(m), m.len() as u64));
+            assert_eq!(r.check(w.member, w.offset, w.stored, w.added_newline).unwrap(), (w.check, m.len() as u64));
         }
         // The whole file is one mbox to gzip -dc (multi-member).
         let mut all = Vec::new();

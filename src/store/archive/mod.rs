@@ -5,7 +5,8 @@
 //! - [`mboxrd`]: one mboxrd file per folder ("Local Folders" layout), streamed appends;
 //! - [`maildir`]: Maildir++ with flags in file names and received dates as file times;
 //! - [`journal`]: what was written and verified, what was removed from the server;
-//! - [`digest`]: SHA-256, the proof that a copy reads back identical;
+//! - [`digest`]: SHA-256, the journal's digest of every message (what proves a copy
+//!   intact on any later read), and the in-run read-back check of each new copy;
 //! - [`local`] and [`rewrite`]: local Maildir and mbox stores as the *source* of a run,
 //!   and the locked rewrite that removes archived messages from an mbox.
 //!
