@@ -191,17 +191,9 @@ fn the_prompt_shows_the_plan_and_only_yes_archives() {
     let dir = sandbox.join("arch");
     let src = source(&d, &u, None);
     let args = ["--older-than", "1y"];
-    let untouched = |what: &str, dir_may_exist: bool| {
+    let untouched = |what: &str| {
         assert_eq!(server_messages(&u).len(), msgs.len(), "{what}: the server is untouched");
-        if dir_may_exist {
-            // The plan opened (created) the archive directory and its bookkeeping before
-            // asking; no mail file and no journal record are written.
-            assert!(archive_files(&dir).is_empty(), "{what}: nothing archived: {:?}", archive_files(&dir));
-            let journal = std::fs::read_to_string(dir.join(".mailsweep/journal.jsonl")).unwrap_or_default();
-            assert!(journal.is_empty(), "{what}: nothing journaled: {journal}");
-        } else {
-            assert!(!dir.exists(), "{what}: no archive directory: {:?}", archive_files(&dir));
-        }
+        assert!(!dir.exists(), "{what}: no archive directory: {:?}", snapshot(&dir));
     };
 
     // No terminal and no --yes: refused before anything is done (exit 3, with the way out).
@@ -209,15 +201,16 @@ fn the_prompt_shows_the_plan_and_only_yes_archives() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("no terminal to confirm on") && err.contains("hint: pass --yes"), "{err}");
-    untouched("no terminal", false);
+    untouched("no terminal");
 
     // --dry-run never asks, even on a terminal.
     let t = on_terminal(&asking_cmd(&sandbox, &src, &dir, &[&args[..], &["--dry-run"]].concat()), "-", None);
     assert_eq!(t.code, 0, "{}", t.shown);
     assert!(!t.shown.contains("[y/N]") && t.shown.contains("would move 3 messages"), "{}", t.shown);
-    untouched("dry run", false);
+    untouched("dry run");
 
-    // "n" and a bare Enter decline: the plan was shown, nothing changed.
+    // "n" and a bare Enter decline: the plan was shown, nothing changed, and the archive
+    // directory was not even created (the plan reads an archive without creating it).
     for answer in ["n", ""] {
         let t = on_terminal(&asking_cmd(&sandbox, &src, &dir, &args), answer, None);
         assert_eq!(t.code, 0, "{answer:?}: {}", t.shown);
@@ -227,7 +220,7 @@ fn the_prompt_shows_the_plan_and_only_yes_archives() {
         }
         assert!(t.shown.contains("nothing was changed"), "{}", t.shown);
         assert!(!t.shown.contains(PASSWORD), "the password never shows:\n{}", t.shown);
-        untouched(answer, true);
+        untouched(answer);
     }
 
     // "y" archives (stdout piped to a file, as with `| tee`: still asked, on stderr).
@@ -247,7 +240,20 @@ fn the_prompt_shows_the_plan_and_only_yes_archives() {
     assert!(archived == want, "the three old messages, byte for byte");
     assert_exactly_once(&raws(&msgs), &u, &dir, "after yes");
 
-    // POP3 asks too, and "n" leaves the maildrop alone (no DELE, no QUIT with deletions).
+    // An existing archive (journal, folder map, lock file, mbox files): "n" to a plan
+    // with more old mail leaves every file byte-identical, with its mode and times.
+    let later = vec![seen("INBOX", "prompt later old", OLD + 3 * 86_400), seen("Later", "prompt later", OLD)];
+    d.seed(&u.name, &later);
+    let before = snapshot(&dir);
+    assert!(before.iter().any(|(p, ..)| p == ".mailsweep/journal.jsonl"), "{before:?}");
+    let t = on_terminal(&asking_cmd(&sandbox, &src, &dir, &args), "n", None);
+    assert_eq!(t.code, 0, "{}", t.shown);
+    assert!(t.shown.contains("would move 2 messages") && t.shown.contains("nothing was changed"), "{}", t.shown);
+    assert_eq!(snapshot(&dir), before, "the archive is exactly as it was");
+    assert_eq!(server_messages(&u).len(), 1 + later.len());
+
+    // POP3 asks too, and "n" leaves the maildrop alone (no DELE, no QUIT with deletions)
+    // and creates no archive directory.
     let pop_msgs = vec![SeedMessage::new("INBOX", received(small("pop prompt old", 700), &[OLD])).flags("S")];
     let pu = new_user(&d, &pop_msgs);
     let pdir = sandbox.join("pop");
@@ -255,7 +261,49 @@ fn the_prompt_shows_the_plan_and_only_yes_archives() {
     assert_eq!(t.code, 0, "{}", t.shown);
     assert!(t.shown.contains("would move 1 messages") && t.shown.contains("nothing was changed"), "{}", t.shown);
     assert_eq!(server_messages(&pu).len(), 1);
-    assert!(archive_files(&pdir).is_empty(), "{:?}", archive_files(&pdir));
+    assert!(!pdir.exists(), "{:?}", snapshot(&pdir));
+
+    // A local Maildir source: the same, for a fresh and for an existing archive.
+    let lu = new_user(&d, &[seen("INBOX", "local prompt old", OLD), seen("Sent", "local prompt sent", OLD)]);
+    let lsrc = format!("maildir:{}", lu.maildir().display());
+    let ldir = sandbox.join("local");
+    let t = on_terminal(&asking_cmd(&sandbox, &lsrc, &ldir, &args), "n", None);
+    assert_eq!(t.code, 0, "{}", t.shown);
+    assert!(t.shown.contains("would move 2 messages") && t.shown.contains("nothing was changed"), "{}", t.shown);
+    assert!(!ldir.exists(), "{:?}", snapshot(&ldir));
+    let out = run(&sandbox, &lsrc, &ldir, &[&args[..], &["--folder", "Sent"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let before = snapshot(&ldir);
+    let t = on_terminal(&asking_cmd(&sandbox, &lsrc, &ldir, &args), "n", None);
+    assert_eq!(t.code, 0, "{}", t.shown);
+    assert!(t.shown.contains("would move 1 messages") && t.shown.contains("nothing was changed"), "{}", t.shown);
+    assert_eq!(snapshot(&ldir), before, "the local run's archive is exactly as it was");
+    assert_eq!(server_messages(&lu).len(), 1);
+}
+
+/// Everything under `dir` (mailsweep's `.mailsweep` too), sorted: path, content (`None`
+/// for a directory), mode and modification time.
+type Snapshot = Vec<(String, Option<Vec<u8>>, u32, std::time::SystemTime)>;
+
+fn snapshot(dir: &Path) -> Snapshot {
+    use std::os::unix::fs::PermissionsExt;
+    fn visit(root: &Path, at: &Path, out: &mut Snapshot) {
+        let Ok(entries) = std::fs::read_dir(at) else { return };
+        for e in entries {
+            let p = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let content = if m.is_dir() { None } else { Some(std::fs::read(&p).unwrap()) };
+            out.push((rel, content, m.permissions().mode(), m.modified().unwrap()));
+            if m.is_dir() {
+                visit(root, &p, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    visit(dir, dir, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -433,6 +481,81 @@ fn pop3_split_by_year_files_by_the_received_year() {
         assert_years(&dir, format, &msgs, second);
         let (on_server, _) = assert_exactly_once(&raws(&msgs), &u, &dir, &format!("pop3 {format}"));
         assert_eq!(on_server, 1, "only the new message stays");
+    }
+}
+
+/// A POP3 message with neither `Received:` nor `Date:` has no date at all: a size
+/// criterion with `--split-by-year` files it under `undated` (never a made-up 1970), and
+/// no age criterion ever takes it as old.
+#[test]
+fn pop3_split_by_year_files_a_message_without_any_date_as_undated() {
+    let d = Dovecot::start();
+    for format in ["mbox", "maildir"] {
+        let t = |s: &str| format!("pop {format} {s}");
+        let recent = now() - 86_400;
+        let padded = |raw: Vec<u8>, pad: usize| {
+            let mut raw = raw;
+            raw.extend(std::iter::repeat_n(b'x', pad));
+            raw.extend_from_slice(b"\r\n");
+            raw
+        };
+        let undated_big = padded(dated(&t("undated big"), None), 5_000);
+        let undated_small = dated(&t("undated small"), None);
+        let dated_big = received(padded(dated(&t("dated big"), None), 5_000), &[at("2019-06-01T10:00:00Z")]);
+        for m in [&undated_big, &undated_small] {
+            let head = text(m.split(|&b| b == b'\n').take(6).flatten().copied().collect::<Vec<u8>>().as_slice());
+            assert!(!head.contains("Date:") && !head.contains("Received:"), "{head}");
+        }
+        let all = vec![undated_big.clone(), undated_small.clone(), dated_big.clone()];
+        let msgs: Vec<SeedMessage> =
+            all.iter().map(|raw| SeedMessage::new("INBOX", raw.clone()).date(recent).flags("S")).collect();
+        let u = new_user(&d, &msgs);
+        let sandbox = TestDir::new();
+        let dir = sandbox.join("arch");
+        let src = pop_source(&d, &u);
+
+        // Age criteria (received or sent date) never select a message without a date.
+        // (The first run archives the dated one, the second finds nothing more.)
+        for (by, want) in [(&["--older-than", "1y"][..], 1), (&["--older-than", "1y", "--by-sent-date"], 0)] {
+            let rest = ["--split-by-year", "--archive-format", format, "--format", "json"];
+            let out = run(&sandbox, &src, &dir, &[by, &rest].concat());
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            let v = json(&out);
+            assert_eq!(v["totals"]["archived_messages"], want, "{by:?}: only the dated one: {v:#}");
+        }
+        assert_eq!(subjects(&server_messages(&u)), [t("undated big"), t("undated small")]);
+
+        // A size criterion takes the undated big one: filed under `undated`.
+        let args = ["--larger-than", "2000", "--split-by-year", "--archive-format", format, "--format", "json"];
+        let out = run(&sandbox, &src, &dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["totals"]["archived_messages"], 1, "{v:#}");
+        let undated_path = match format {
+            "mbox" => "INBOX.sbd/undated",
+            _ => ".INBOX.undated",
+        };
+        assert_eq!(v["folders"][0]["targets"], serde_json::json!([undated_path]), "{v:#}");
+        let files = archive_files(&dir);
+        assert!(!files.iter().any(|f| f.contains("1970")), "no made-up year: {files:?}");
+        let got = match format {
+            "mbox" => mbox_messages(&std::fs::read(dir.join(undated_path)).unwrap()),
+            _ => std::fs::read_dir(dir.join(undated_path).join("cur"))
+                .unwrap()
+                .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+                .collect(),
+        };
+        assert!(got == [undated_big.clone()], "{format}: the undated message, byte for byte: {files:?}");
+        if format == "mbox" {
+            // Its From_ line carries the time it was archived, not the epoch.
+            let bytes = std::fs::read(dir.join(undated_path)).unwrap();
+            let from = text(bytes.split(|&b| b == b'\n').next().unwrap());
+            assert!(from.starts_with("From ") && !from.contains("1970"), "{from}");
+        }
+        let dated_path = year_path(format, "INBOX", 2019);
+        assert!(files.iter().any(|f| f.starts_with(&dated_path)), "{files:?}");
+        assert_eq!(subjects(&server_messages(&u)), [t("undated small")]);
+        assert_exactly_once(&all, &u, &dir, &format!("pop3 undated {format}"));
     }
 }
 

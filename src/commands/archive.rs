@@ -15,6 +15,11 @@
 //! that were begun but not committed are cut off, and messages already archived are
 //! never written twice (by UID under the same UIDVALIDITY, by digest across a
 //! UIDVALIDITY change).
+//!
+//! A plan shown at the prompt is made on the archive opened read-only (nothing created
+//! or locked), so "n" leaves DIR exactly as it was; "y" opens it for writing, which
+//! refuses if the journal or folder map changed meanwhile. With `--yes` it is opened for
+//! writing (locked) before the plan.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
@@ -31,7 +36,7 @@ use crate::imap::archive::{ArchiveSession, Fetched};
 use crate::imap::session::{Found, ListedFolder};
 use crate::model::archive::{
     ArchiveFormat, ArchiveReport, Candidate, Criteria, Entry, FolderOutcome, PRESET_ATTACHMENT_SIZE, Preset,
-    QuotaFigures, Record, until_quota,
+    QuotaFigures, Record, Year, until_quota,
 };
 use crate::model::mime::report::{Filter, parse_cutoff};
 use crate::model::size::parse_size;
@@ -333,6 +338,30 @@ fn chosen_folders(listed: Vec<ListedFolder>, opts: &Options) -> Vec<ListedFolder
         .collect()
 }
 
+/// Whether the plan is made on the archive directory opened read-only: for `--dry-run`,
+/// and when a terminal is asked, so that "n" leaves the directory exactly as it was (not
+/// even created). With `--yes` it is opened (created, locked) for writing at once.
+fn read_only(opts: &Options, confirm: &Confirm) -> bool {
+    opts.dry_run || !confirm.yes
+}
+
+/// After the go-ahead: the archive directory opened for writing, as the plan saw it (see
+/// [`ArchiveDir::for_writing`]), with the plan's paths saved in its folder map in the
+/// order the plan assigned them.
+fn open_for_run(
+    dir: ArchiveDir,
+    plans: &[FolderPlan],
+    report: &mut ArchiveReport,
+    opts: &Options,
+) -> Result<ArchiveDir> {
+    let mut dir = dir.for_writing()?;
+    report.notes.append(&mut dir.notes);
+    for (p, o) in plans.iter().zip(report.folders.iter_mut()) {
+        o.targets = targets_of(&mut dir, &p.name, &p.candidates, opts)?;
+    }
+    Ok(dir)
+}
+
 /// One folder's plan.
 struct FolderPlan {
     raw: String,
@@ -458,7 +487,7 @@ async fn imap_run(
 ) -> Result<Option<()>> {
     let SourceSpec::Server(spec) = &target.spec else { unreachable!("IMAP target") };
     let account = account_key(target);
-    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
     report.notes.append(&mut dir.notes);
     let mut s = ArchiveSession::open(spec, &target.net, creds).await?;
     if !opts.keep_on_server && !s.uidplus {
@@ -521,6 +550,7 @@ async fn imap_run(
         eprintln!("nothing was changed");
         return Ok(None);
     }
+    let mut dir = open_for_run(dir, &plans, report, opts)?;
 
     let mut faults = Faults::from_env();
     let progress = progress_of(report);
@@ -582,11 +612,9 @@ fn mbox_path(dir: &mut ArchiveDir, name: &str, opts: &Options, c: &Candidate) ->
     Ok(if opts.compress && opts.format == ArchiveFormat::Mbox { format!("{path}.gz") } else { path })
 }
 
-fn year_of(opts: &Options, c: &Candidate) -> Option<i16> {
-    if !opts.split_by_year {
-        return None;
-    }
-    Some(opts.criteria.date_of(c).map(|d| d.to_zoned(jiff::tz::TimeZone::UTC).year()).unwrap_or(1970))
+/// The `--split-by-year` level of a candidate: its year, or `undated` without any date.
+fn year_of(opts: &Options, c: &Candidate) -> Option<Year> {
+    opts.split_by_year.then(|| Year::of(opts.criteria.date_of(c)))
 }
 
 /// One folder being archived.
@@ -1034,7 +1062,7 @@ async fn pop_run(
         return Err(error::usage("POP3 shows only INBOX, and --folder leaves it out"));
     }
     let account = account_key(target);
-    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
     report.notes.append(&mut dir.notes);
     report.notes.push("POP3 has no flags: unread and flagged messages are archived too, and no flags are kept".into());
     let mut criteria = opts.criteria.clone();
@@ -1071,6 +1099,13 @@ async fn pop_run(
         eprintln!("nothing was changed");
         return Ok(None);
     }
+    let mut dir = match open_for_run(dir, std::slice::from_ref(&plan), report, opts) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let _ = s.commit().await;
+            return Err(e);
+        }
+    };
 
     let mut faults = Faults::from_env();
     let progress = progress_of(report);
@@ -1236,7 +1271,7 @@ async fn local_run(
             },
         ));
     }
-    let mut dir = ArchiveDir::open(&opts.to, opts.dry_run)?;
+    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
     report.notes.append(&mut dir.notes);
     let lock = if opts.dry_run || opts.keep_on_server { LockMode::Shared } else { LockMode::Exclusive };
     let mut src = LocalSource::new(kind, opts.criteria.clone(), lock);
@@ -1273,6 +1308,7 @@ async fn local_run(
         eprintln!("nothing was changed");
         return Ok(None);
     }
+    let mut dir = open_for_run(dir, &plans, report, opts)?;
 
     let mut faults = Faults::from_env();
     let progress = progress_of(report);

@@ -416,13 +416,42 @@ pub fn safe_component(name: &str, format: ArchiveFormat) -> String {
     out
 }
 
+/// The name of the `--split-by-year` level for messages without any date.
+pub const UNDATED: &str = "undated";
+
+/// The `--split-by-year` level a message is filed under: the UTC year of the date that
+/// selected it, or [`UNDATED`] when it has no date at all (never a made-up year: a
+/// message without `Date:` and `Received:` filed under 1970 would look 50 years old).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Year {
+    Of(i16),
+    Undated,
+}
+
+impl Year {
+    pub fn of(date: Option<Timestamp>) -> Year {
+        match date {
+            Some(d) => Year::Of(d.to_zoned(jiff::tz::TimeZone::UTC).year()),
+            None => Year::Undated,
+        }
+    }
+
+    /// The path component (and the folder map's key part): `2021`, `undated`.
+    pub fn component(self) -> String {
+        match self {
+            Year::Of(y) => y.to_string(),
+            Year::Undated => UNDATED.to_string(),
+        }
+    }
+}
+
 /// The path (relative to the archive directory, `/`-separated) of a folder's archive:
 /// an mbox file, or a Maildir++ folder directory (`""` for INBOX, the Maildir root).
 /// `year` adds a level below the folder (`--split-by-year`).
-pub fn folder_path(name: &str, format: ArchiveFormat, year: Option<i16>) -> String {
+pub fn folder_path(name: &str, format: ArchiveFormat, year: Option<Year>) -> String {
     let mut parts: Vec<String> = name.split('/').map(str::to_string).collect();
     if let Some(y) = year {
-        parts.push(y.to_string());
+        parts.push(y.component());
     }
     match format {
         ArchiveFormat::Mbox => {
@@ -513,8 +542,8 @@ impl NameMap {
     /// The path of a folder (and year): the one given before, else the plain mapping,
     /// else (when its fold key is taken by another folder) the mapping plus `~hash`.
     /// Returns the path and whether the map changed.
-    pub fn assign(&mut self, name: &str, format: ArchiveFormat, year: Option<i16>) -> (String, bool) {
-        let key = format!("{format:?}\0{name}\0{}", year.map(|y| y.to_string()).unwrap_or_default());
+    pub fn assign(&mut self, name: &str, format: ArchiveFormat, year: Option<Year>) -> (String, bool) {
+        let key = format!("{format:?}\0{name}\0{}", year.map(Year::component).unwrap_or_default());
         if let Some(p) = self.paths.get(&key) {
             return (p.clone(), false);
         }
@@ -638,7 +667,7 @@ mod tests {
             "./.",
         ] {
             for format in [ArchiveFormat::Mbox, ArchiveFormat::Maildir] {
-                for year in [None, Some(2021)] {
+                for year in [None, Some(Year::Of(2021)), Some(Year::Undated)] {
                     let p = folder_path(name, format, year);
                     if format == ArchiveFormat::Maildir && p.is_empty() {
                         continue;
@@ -658,7 +687,7 @@ mod tests {
         assert_eq!(folder_path("..", ArchiveFormat::Mbox, None), "%2E.");
         assert_eq!(folder_path("a/../b", ArchiveFormat::Mbox, None), "a.sbd/%2E..sbd/b");
         assert_eq!(folder_path("Archives/2021", ArchiveFormat::Mbox, None), "Archives.sbd/2021");
-        assert_eq!(folder_path("Sent", ArchiveFormat::Mbox, Some(2021)), "Sent.sbd/2021");
+        assert_eq!(folder_path("Sent", ArchiveFormat::Mbox, Some(Year::Of(2021))), "Sent.sbd/2021");
         assert_eq!(folder_path("Éléments envoyés", ArchiveFormat::Mbox, None), "Éléments envoyés");
         assert_eq!(folder_path("x\ny%", ArchiveFormat::Mbox, None), "x%0Ay%25");
         assert_eq!(folder_path("A.sbd", ArchiveFormat::Mbox, None), "A%2Esbd");
@@ -711,6 +740,31 @@ mod tests {
         assert!(sub.starts_with("SENT.sbd/x~"), "{sub}");
         let (inbox, _) = m.assign("INBOX", ArchiveFormat::Maildir, None);
         assert_eq!(inbox, "");
+    }
+
+    #[test]
+    fn a_message_without_any_date_is_filed_as_undated_never_under_a_made_up_year() {
+        assert_eq!(Year::of(Some(ts("2020-12-31T23:59:59Z"))), Year::Of(2020));
+        assert_eq!(Year::of(Some(ts("2021-01-01T00:00:00Z"))), Year::Of(2021));
+        assert_eq!(Year::of(None), Year::Undated);
+        assert_eq!(folder_path("INBOX", ArchiveFormat::Mbox, Some(Year::Undated)), "INBOX.sbd/undated");
+        assert_eq!(folder_path("INBOX", ArchiveFormat::Maildir, Some(Year::Undated)), ".INBOX.undated");
+        assert_eq!(folder_path("Sent", ArchiveFormat::Maildir, Some(Year::Of(1970))), ".Sent.1970");
+        // Its own key in the folder map, next to the years (whose keys are unchanged).
+        let mut m = NameMap::default();
+        let (undated, _) = m.assign("INBOX", ArchiveFormat::Mbox, Some(Year::Undated));
+        let (y1970, _) = m.assign("INBOX", ArchiveFormat::Mbox, Some(Year::Of(1970)));
+        assert_eq!((undated.as_str(), y1970.as_str()), ("INBOX.sbd/undated", "INBOX.sbd/1970"));
+        assert!(m.paths.contains_key("Mbox\0INBOX\x001970") && m.paths.contains_key("Mbox\0INBOX\0undated"));
+        // A server folder really named "INBOX/undated" does not share the undated file.
+        let (real, _) = m.assign("INBOX/undated", ArchiveFormat::Mbox, None);
+        assert!(real.starts_with("INBOX.sbd/undated~"), "{real}");
+        // Undated messages are never old: no age criterion selects them.
+        let c = Criteria { before: Some(ts("2024-01-01T00:00:00Z")), ..Criteria::default() };
+        let mut m = cand("1", 10, "2000-01-01T00:00:00Z", SEEN);
+        (m.received, m.sent) = (None, None);
+        assert!(!c.selects(&m) && !Criteria { by_sent_date: true, ..c.clone() }.selects(&m));
+        assert!(Criteria { larger_than: Some(5), ..Criteria::default() }.selects(&m), "a size criterion does");
     }
 
     #[test]

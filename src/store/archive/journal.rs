@@ -124,6 +124,8 @@ impl State {
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
+    /// XXH3-128 of the complete lines read at opening: what the state was built from.
+    read: u128,
 }
 
 impl Journal {
@@ -139,6 +141,7 @@ impl Journal {
             Err(e) => return Err(super::io_error("read the journal", path, &e)),
         }
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let read = xxhash_rust::xxh3::xxh3_128(&bytes[..complete]);
         let mut state = State::default();
         for (n, line) in bytes[..complete].split(|&b| b == b'\n').enumerate() {
             if line.is_empty() {
@@ -153,7 +156,7 @@ impl Journal {
             state.apply(&record);
         }
         if read_only {
-            return Ok((Journal { path: path.to_path_buf(), file: None }, state));
+            return Ok((Journal { path: path.to_path_buf(), file: None, read }, state));
         }
         let file = OpenOptions::new()
             .create(true)
@@ -165,7 +168,7 @@ impl Journal {
             file.set_len(complete as u64).map_err(|e| super::io_error("repair the journal", path, &e))?;
             file.sync_all().map_err(|e| super::io_error("repair the journal", path, &e))?;
         }
-        Ok((Journal { path: path.to_path_buf(), file: Some(file) }, state))
+        Ok((Journal { path: path.to_path_buf(), file: Some(file), read }, state))
     }
 
     /// Appends records and flushes them to the disk before returning.
@@ -184,6 +187,11 @@ impl Journal {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A digest of the records read at opening (a torn last line left out).
+    pub fn read_digest(&self) -> u128 {
+        self.read
     }
 }
 

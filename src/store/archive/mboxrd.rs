@@ -141,9 +141,12 @@ impl Quoting {
     }
 }
 
-/// The `From ` line for a message received at `date` (asctime, UTC).
+/// The `From ` line for a message received at `date` (asctime, UTC). A message without
+/// any date gets the time it is written into the archive, as a delivery agent writes the
+/// time it delivers: never the epoch, which readers (and a later `--older-than` over this
+/// mbox as a source) would take for a message received in 1970.
 pub fn from_line(date: Option<Timestamp>) -> Vec<u8> {
-    let date = date.unwrap_or(Timestamp::UNIX_EPOCH);
+    let date = date.unwrap_or_else(Timestamp::now);
     let text = jiff::fmt::strtime::format("%a %b %e %H:%M:%S %Y", &date.to_zoned(jiff::tz::TimeZone::UTC))
         .unwrap_or_else(|_| "Thu Jan  1 00:00:00 1970".into());
     let mut line = FROM_MARK.to_vec();
@@ -745,6 +748,8 @@ mod tests {
     fn from_lines_use_asctime_in_utc() {
         let t: Timestamp = "2021-03-04T05:06:07Z".parse().unwrap();
         assert_eq!(from_line(Some(t)), b"From mailsweep@localhost Thu Mar  4 05:06:07 2021\n");
+        let undated = crate::store::date::from_line(&from_line(None)).expect("a readable date");
+        assert!(undated.duration_since(Timestamp::now()).abs() < jiff::SignedDuration::from_secs(60), "{undated}");
     }
 
     fn append(dir: &Path, msgs: &[&[u8]]) -> Vec<Written> {

@@ -17,6 +17,8 @@
 //!   Sent.gz, ...            with --compress: gzip, one member per message (see [`mboxrd`])
 //!   .mailsweep/             0700: never a folder (folder paths never start with '.')
 //!     lock                  held (flock) for the whole run: one run per archive
+//!                           (a plan shown at a prompt reads the rest without creating or
+//!                           locking anything; "y" locks and checks nothing changed)
 //!     journal.jsonl         the journal
 //!     names.json            folder → path, so paths never move between runs
 //! ```
@@ -34,7 +36,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::error;
-use crate::model::archive::{ArchiveFormat, NameMap, Record, is_contained};
+use crate::model::archive::{ArchiveFormat, NameMap, Record, Year, is_contained};
 
 pub use journal::{Journal, State};
 
@@ -83,6 +85,16 @@ pub(crate) fn io_error(action: &str, path: &Path, err: &io::Error) -> anyhow::Er
     }
 }
 
+/// A digest of what a plan is made from: the journal's records and the folder map.
+fn seen_digest(journal: &Journal, names: Option<&[u8]>) -> u128 {
+    let mut bytes = journal.read_digest().to_le_bytes().to_vec();
+    if let Some(n) = names {
+        bytes.push(1);
+        bytes.extend_from_slice(n);
+    }
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
 /// An open archive directory: locked, with its journal and folder paths.
 pub struct ArchiveDir {
     root: PathBuf,
@@ -91,6 +103,8 @@ pub struct ArchiveDir {
     pub state: State,
     names: NameMap,
     read_only: bool,
+    /// What the journal and folder map were at opening (see [`ArchiveDir::for_writing`]).
+    seen: u128,
     /// Plain-language notes from opening (repairs made).
     pub notes: Vec<String>,
 }
@@ -98,10 +112,28 @@ pub struct ArchiveDir {
 impl ArchiveDir {
     /// Opens (creating it 0700 unless `read_only`) and locks the archive directory, reads
     /// the journal and cuts off any mbox append an interrupted run left torn.
+    /// `read_only` creates, locks and changes nothing: for `--dry-run`, and for the plan a
+    /// terminal is asked about (then [`ArchiveDir::for_writing`]).
     pub fn open(root: &Path, read_only: bool) -> anyhow::Result<ArchiveDir> {
+        ArchiveDir::open_as(root, read_only, None)
+    }
+
+    /// The directory a read-only plan was made from, opened for writing once the user said
+    /// yes: created, locked, and checked to hold the very journal and folder map the plan
+    /// was made from (another run may have written between the plan and the lock); if not,
+    /// an error before anything is written. A directory open for writing is returned as is.
+    pub fn for_writing(self) -> anyhow::Result<ArchiveDir> {
+        if !self.read_only {
+            return Ok(self);
+        }
+        ArchiveDir::open_as(&self.root, false, Some(self.seen))
+    }
+
+    fn open_as(root: &Path, read_only: bool, planned: Option<u128>) -> anyhow::Result<ArchiveDir> {
         let state_dir = root.join(".mailsweep");
         if read_only && !root.exists() {
             let (journal, state) = Journal::open(&state_dir.join("journal.jsonl"), true)?;
+            let seen = seen_digest(&journal, None);
             return Ok(ArchiveDir {
                 root: root.to_path_buf(),
                 _lock: None,
@@ -109,6 +141,7 @@ impl ArchiveDir {
                 state,
                 names: NameMap::default(),
                 read_only,
+                seen,
                 notes: Vec::new(),
             });
         }
@@ -130,18 +163,40 @@ impl ArchiveDir {
         };
         let (journal, state) = Journal::open(&state_dir.join("journal.jsonl"), read_only)?;
         let names_path = state_dir.join("names.json");
-        let names = match fs::read(&names_path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+        let names_bytes = match fs::read(&names_path) {
+            Ok(b) => Some(b),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_error("read", &names_path, &e)),
+        };
+        let seen = seen_digest(&journal, names_bytes.as_deref());
+        if planned.is_some_and(|p| p != seen) {
+            return Err(error::failure_hint(
+                format!(
+                    "the archive \"{}\" changed while the plan was shown (another mailsweep run wrote to it); nothing was changed",
+                    root.display()
+                ),
+                "run the same command again for a plan of what is left",
+            ));
+        }
+        let names = match names_bytes {
+            Some(b) => serde_json::from_slice(&b).map_err(|e| {
                 error::failure_hint(
                     format!("the archive's folder map \"{}\" is damaged: {e}", names_path.display()),
                     "restore it from a backup; without it folder paths could change",
                 )
             })?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => NameMap::default(),
-            Err(e) => return Err(io_error("read", &names_path, &e)),
+            None => NameMap::default(),
         };
-        let mut dir =
-            ArchiveDir { root: root.to_path_buf(), _lock: lock, journal, state, names, read_only, notes: Vec::new() };
+        let mut dir = ArchiveDir {
+            root: root.to_path_buf(),
+            _lock: lock,
+            journal,
+            state,
+            names,
+            read_only,
+            seen,
+            notes: Vec::new(),
+        };
         if !read_only {
             dir.repair()?;
         }
@@ -188,7 +243,7 @@ impl ArchiveDir {
     }
 
     /// The archive path of a folder (and year), fixed the first time it is asked for.
-    pub fn path_for(&mut self, folder: &str, format: ArchiveFormat, year: Option<i16>) -> anyhow::Result<String> {
+    pub fn path_for(&mut self, folder: &str, format: ArchiveFormat, year: Option<Year>) -> anyhow::Result<String> {
         let (path, changed) = self.names.assign(folder, format, year);
         if changed && !self.read_only {
             let state_dir = self.root.join(".mailsweep");
@@ -238,5 +293,78 @@ impl ArchiveDir {
 
     pub fn journal_path(&self) -> &Path {
         self.journal.path()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archived(id: &str) -> Record {
+        Record::Archived(crate::model::archive::Entry {
+            account: "imap:a@h".into(),
+            folder: "INBOX".into(),
+            uidvalidity: 1,
+            id: id.into(),
+            sha256: format!("sha-{id}"),
+            size: 1,
+            received: None,
+            flags: String::new(),
+            file: "INBOX".into(),
+            offset: 0,
+            stored: 1,
+            added_newline: false,
+            member: None,
+            kept: false,
+        })
+    }
+
+    #[test]
+    fn a_read_only_plan_creates_nothing_and_writing_needs_the_archive_it_saw() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("arch");
+        // A fresh directory: planned without creating anything, created on the go-ahead.
+        let mut plan = ArchiveDir::open(&root, true).unwrap();
+        plan.path_for("INBOX", ArchiveFormat::Mbox, Some(Year::Undated)).unwrap();
+        assert!(!root.exists());
+        let mut dir = plan.for_writing().unwrap();
+        assert!(root.join(".mailsweep/lock").is_file());
+        dir.path_for("INBOX", ArchiveFormat::Mbox, None).unwrap();
+        dir.record(&[archived("1")]).unwrap();
+        drop(dir);
+
+        // An existing one: read as it is, nothing written or locked by the plan.
+        let before = fs::read(root.join(".mailsweep/journal.jsonl")).unwrap();
+        let plan = ArchiveDir::open(&root, true).unwrap();
+        assert!(plan.state.archived("imap:a@h", "INBOX", 1, "1").is_some());
+        let other = ArchiveDir::open(&root, false).unwrap();
+        drop(other); // a run may open it meanwhile: what counts is what it wrote
+        assert_eq!(fs::read(root.join(".mailsweep/journal.jsonl")).unwrap(), before);
+        let dir = plan.for_writing().unwrap();
+        assert!(dir.state.archived("imap:a@h", "INBOX", 1, "1").is_some());
+        drop(dir);
+
+        // Another run wrote between the plan and the go-ahead: refused, nothing written.
+        for change in ["journal", "names"] {
+            let plan = ArchiveDir::open(&root, true).unwrap();
+            let mut other = ArchiveDir::open(&root, false).unwrap();
+            match change {
+                "journal" => other.record(&[archived(change)]).unwrap(),
+                _ => drop(other.path_for("Sent", ArchiveFormat::Mbox, None).unwrap()),
+            }
+            drop(other);
+            let journal = fs::read(root.join(".mailsweep/journal.jsonl")).unwrap();
+            let e = plan.for_writing().err().expect("refused");
+            let msg = format!("{e:#}");
+            assert!(msg.contains("changed while the plan was shown"), "{change}: {msg}");
+            assert_eq!(fs::read(root.join(".mailsweep/journal.jsonl")).unwrap(), journal, "{change}");
+        }
+
+        // One run at a time: the go-ahead while another run holds the lock is refused.
+        let plan = ArchiveDir::open(&root, true).unwrap();
+        let holder = ArchiveDir::open(&root, false).unwrap();
+        let e = plan.for_writing().err().expect("locked");
+        assert!(format!("{e:#}").contains("in use by another mailsweep run"), "{e:#}");
+        drop(holder);
     }
 }
