@@ -261,7 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'mailsweep' -ScriptBlock {
             [CompletionResult]::new('--by-sent-date', '--by-sent-date', [CompletionResultType]::ParameterName, 'Compare the sent date (Date: header) instead of the received date (INTERNALDATE)')
             [CompletionResult]::new('--include-flagged', '--include-flagged', [CompletionResultType]::ParameterName, 'Archive flagged messages too (kept on the server by default)')
             [CompletionResult]::new('--include-unread', '--include-unread', [CompletionResultType]::ParameterName, 'Archive unread messages too (kept on the server by default)')
-            [CompletionResult]::new('--split-by-year', '--split-by-year', [CompletionResultType]::ParameterName, 'One archive folder per year below each folder (`Sent.sbd/2021`)')
+            [CompletionResult]::new('--split-by-year', '--split-by-year', [CompletionResultType]::ParameterName, 'One archive folder per year below each folder (`Sent.sbd/2021`); messages with no date at all go to `undated` beside the years')
             [CompletionResult]::new('--compress', '--compress', [CompletionResultType]::ParameterName, 'Gzip the mbox files (mail clients cannot open them compressed)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Show the plan (messages and bytes per folder, the quota after) and change nothing')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the plan (messages and bytes per folder, the quota after) and change nothing')

@@ -245,7 +245,7 @@ set edit:completion:arg-completer[mailsweep] = {|@words|
             cand --by-sent-date 'Compare the sent date (Date: header) instead of the received date (INTERNALDATE)'
             cand --include-flagged 'Archive flagged messages too (kept on the server by default)'
             cand --include-unread 'Archive unread messages too (kept on the server by default)'
-            cand --split-by-year 'One archive folder per year below each folder (`Sent.sbd/2021`)'
+            cand --split-by-year 'One archive folder per year below each folder (`Sent.sbd/2021`); messages with no date at all go to `undated` beside the years'
             cand --compress 'Gzip the mbox files (mail clients cannot open them compressed)'
             cand -n 'Show the plan (messages and bytes per folder, the quota after) and change nothing'
             cand --dry-run 'Show the plan (messages and bytes per folder, the quota after) and change nothing'

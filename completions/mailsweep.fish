@@ -274,7 +274,7 @@ complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l all-acco
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l by-sent-date -d 'Compare the sent date (Date: header) instead of the received date (INTERNALDATE)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l include-flagged -d 'Archive flagged messages too (kept on the server by default)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l include-unread -d 'Archive unread messages too (kept on the server by default)'
-complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l split-by-year -d 'One archive folder per year below each folder (`Sent.sbd/2021`)'
+complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l split-by-year -d 'One archive folder per year below each folder (`Sent.sbd/2021`); messages with no date at all go to `undated` beside the years'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -l compress -d 'Gzip the mbox files (mail clients cannot open them compressed)'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s n -l dry-run -d 'Show the plan (messages and bytes per folder, the quota after) and change nothing'
 complete -c mailsweep -n "__fish_mailsweep_using_subcommand archive" -s y -l yes -d 'Do not ask for confirmation (for cron). Without a terminal, required to act'

@@ -370,7 +370,8 @@ pub struct ArchiveArgs {
     #[arg(long, value_enum, default_value_t = crate::model::archive::ArchiveFormat::Mbox)]
     pub archive_format: crate::model::archive::ArchiveFormat,
 
-    /// One archive folder per year below each folder (`Sent.sbd/2021`).
+    /// One archive folder per year below each folder (`Sent.sbd/2021`); messages with no
+    /// date at all go to `undated` beside the years.
     #[arg(long)]
     pub split_by_year: bool,
 
