@@ -56,6 +56,10 @@ impl ClientLog {
             }
         }
         let b = &mut self.bytes;
+        if b.capacity() == 0 {
+            // Most clients have a few sessions or many: skip the smallest reallocations.
+            b.reserve(64);
+        }
         b.push(flags);
         put_signed(b, start.wrapping_sub(self.last_start));
         self.last_start = start;

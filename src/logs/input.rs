@@ -2,10 +2,14 @@
 //! `zcat`-less pipes both work) and stdin, cut into `&[u8]` lines from large buffers with
 //! no per-line allocation.
 //!
-//! A plain regular file is cut into fixed [`CHUNK`]s that any thread reads at its offset
-//! ([`read_chunk`]): a chunk owns the lines that start in it, so the threads read and parse
-//! in parallel with no hand-off. Streams (stdin, gzip, pipes) are cut in turn into blocks
-//! of whole lines ([`Blocks`]). Both give exactly the lines of [`for_each_line`].
+//! A plain regular file is mapped read-only ([`super::map`]) and cut into fixed [`CHUNK`]s
+//! that any thread parses in place ([`chunk_lines`]): a chunk owns the lines that start in
+//! it, so the threads parse in parallel with no hand-off and no copy. A file that cannot be
+//! mapped is read the same way with pread, each thread into its own buffer ([`read_chunk`]).
+//! Lines that start after the size seen at open (appended while reading) are not read; a
+//! file that shrinks while it is read is an error ([`super::map::Mapping::check`]). Streams
+//! (stdin, gzip, pipes) are cut in turn into blocks of whole lines ([`Blocks`]). All give
+//! exactly the lines of [`for_each_line`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -13,6 +17,8 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
+
+use super::map::Mapping;
 
 /// Read buffer size; also the longest line kept whole (longer lines are junk, skipped).
 pub const BUF: usize = 1 << 20;
@@ -32,8 +38,10 @@ pub struct Opened {
 
 /// How an input is read.
 pub enum Source {
-    /// A plain regular file and its size when opened: read in chunks, in parallel. Lines
-    /// that start after that size (appended while reading) are not read.
+    /// A plain regular file mapped (its size when opened): parsed in chunks, in parallel.
+    Mapped(Mapping),
+    /// A plain regular file that could not be mapped, and its size when opened: read in
+    /// chunks, in parallel. Lines that start after that size (appended while reading) are not read.
     File { file: File, size: u64 },
     /// Stdin, gzip, pipes and files without a size: one reader.
     Stream(Box<dyn Read + Send>),
@@ -43,9 +51,18 @@ impl Source {
     /// One reader of the whole input, whatever the source.
     pub fn into_reader(self) -> Box<dyn Read + Send> {
         match self {
+            Source::Mapped(map) => Box::new(io::Cursor::new(MappedBytes(map))),
             Source::File { file, .. } => Box::new(file),
             Source::Stream(r) => r,
         }
+    }
+}
+
+struct MappedBytes(Mapping);
+
+impl AsRef<[u8]> for MappedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.bytes()
     }
 }
 
@@ -64,7 +81,10 @@ pub fn open(path: &Path) -> io::Result<Opened> {
             let mut magic = [0u8; 2];
             let n = read_at_most(&f, &mut magic, 0)?;
             if magic[..n] != [0x1f, 0x8b] {
-                let source = Source::File { file: f, size: meta.len() };
+                let source = match Mapping::new(f, meta.len()) {
+                    Ok(map) => Source::Mapped(map),
+                    Err(file) => Source::File { file, size: meta.len() },
+                };
                 return Ok(Opened { source, gzip: false, modified: meta.modified().ok() });
             }
         }
@@ -146,10 +166,28 @@ pub struct Block {
     pub junk_after: u64,
 }
 
-impl Block {
+/// Lines to parse, borrowed from a [`Block`] or a mapped file: `data[start..end]` holds
+/// whole lines, after `junk` dropped lines too long to keep and before `junk_after` more.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lines<'a> {
+    pub data: &'a [u8],
+    pub start: usize,
+    pub end: usize,
+    pub junk: u64,
+    pub junk_after: u64,
+}
+
+impl Lines<'_> {
     /// The lines.
     pub fn lines(&self) -> &[u8] {
         &self.data[self.start..self.end]
+    }
+}
+
+impl Block {
+    /// The lines, as a view.
+    pub fn view(&self) -> Lines<'_> {
+        Lines { data: &self.data, start: self.start, end: self.end, junk: self.junk, junk_after: self.junk_after }
     }
 
     /// Makes `data` at least `len` long (new bytes zeroed once, then reused).
@@ -158,6 +196,49 @@ impl Block {
             self.data.resize(len, 0);
         }
     }
+}
+
+/// The lines of the in-memory (mapped) file `data` that start in chunk `k` (bytes
+/// `k * CHUNK .. (k + 1) * CHUNK`), as [`read_chunk`] reads them; `None` past the end.
+pub fn chunk_lines(data: &[u8], k: u64) -> Option<Lines<'_>> {
+    chunk_lines_in(data, CHUNK, k)
+}
+
+fn chunk_lines_in(data: &[u8], chunk: u64, k: u64) -> Option<Lines<'_>> {
+    let size = data.len() as u64;
+    let from = k.saturating_mul(chunk);
+    if from >= size {
+        return None;
+    }
+    let to = from.saturating_add(chunk).min(size) as usize;
+    // One byte before the chunk says whether a line starts at its first byte.
+    let base = from.saturating_sub(1) as usize;
+    let data = &data[base..];
+    // Lines starting before `lim` (in `data`) are this chunk's.
+    let lim = to - base;
+    let empty = Lines { data: &data[..0], ..Lines::default() };
+    let first = if k == 0 {
+        0
+    } else {
+        match memchr::memchr(b'\n', &data[..lim]) {
+            Some(nl) => nl + 1,
+            None => return Some(empty),
+        }
+    };
+    if first >= lim {
+        return Some(empty);
+    }
+    // The last line of the chunk is the one holding byte `lim - 1`; it ends at the first
+    // newline from there, maybe past the chunk: junk if it is BUF long or more.
+    let last_start = memchr::memrchr(b'\n', &data[first..lim - 1]).map_or(first, |nl| first + nl + 1);
+    let window = data.len().min((last_start + BUF).max(lim));
+    let (end, junk_after) = match memchr::memchr(b'\n', &data[lim - 1..window]) {
+        Some(nl) => (lim + nl, 0),
+        // The end of the file: the last line has no newline.
+        None if window == data.len() => (window, 0),
+        None => (last_start, 1),
+    };
+    Some(Lines { data: &data[..end], start: first, end, junk: 0, junk_after })
 }
 
 /// Reads into `block` the lines of a regular file of `size` bytes that start in chunk `k`
@@ -311,7 +392,7 @@ impl<R: Read> Blocks<R> {
 }
 
 /// Calls `f` on every line of a block (without `\n` or `\r\n`); `None` for junk lines.
-pub fn block_lines(block: &Block, mut f: impl FnMut(Option<&[u8]>)) {
+pub fn block_lines(block: &Lines<'_>, mut f: impl FnMut(Option<&[u8]>)) {
     for _ in 0..block.junk {
         f(None);
     }
@@ -379,7 +460,7 @@ mod tests {
         let mut block = Block::default();
         let mut out = Vec::new();
         while blocks.next_into(&mut block).unwrap() {
-            block_lines(&block, |l| out.push(l.map(<[u8]>::to_vec)));
+            block_lines(&block.view(), |l| out.push(l.map(<[u8]>::to_vec)));
         }
         out
     }
@@ -416,8 +497,27 @@ mod tests {
             if !read_chunk_of(&f, data.len() as u64, chunk, k, &mut block).unwrap() {
                 break;
             }
-            block_lines(&block, |l| out.push(l.map(<[u8]>::to_vec)));
+            block_lines(&block.view(), |l| out.push(l.map(<[u8]>::to_vec)));
         }
+        out
+    }
+
+    /// The lines of a file mapped and cut into chunks of `chunk` bytes.
+    fn mapped_lines_of(data: &[u8], chunk: u64) -> Vec<Option<Vec<u8>>> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(data).unwrap();
+        let opened = open(f.path()).unwrap();
+        let mut out = Vec::new();
+        let Source::Mapped(map) = opened.source else {
+            assert!(data.is_empty(), "not mapped");
+            return out;
+        };
+        assert_eq!(map.bytes(), data);
+        for k in 0.. {
+            let Some(lines) = chunk_lines_in(map.bytes(), chunk, k) else { break };
+            block_lines(&lines, |l| out.push(l.map(<[u8]>::to_vec)));
+        }
+        map.check().unwrap();
         out
     }
 
@@ -432,10 +532,15 @@ mod tests {
             }
         }
         small.extend_from_slice(b"last line");
-        for data in [&small[..], b"", b"\n", b"a", b"\n\na\n", &small[..small.len() - 9]] {
+        // Files of exactly two pages, the last line ending at the mapping's end or cut there.
+        let mut paged = b"x\r\n".repeat(8192 / 3);
+        paged.extend_from_slice(&b"\n\n"[..8192 - paged.len()]);
+        let cut = [&paged[..8191], b"z"].concat();
+        for data in [&small[..], b"", b"\n", b"a", b"\n\na\n", &small[..small.len() - 9], &paged, &cut] {
             let want = lines(data);
             for chunk in [1, 2, 3, 7, 36, 37, 38, 100, 4096, CHUNK] {
                 assert_eq!(chunk_lines_of(data, chunk), want, "chunk {chunk}, {} bytes", data.len());
+                assert_eq!(mapped_lines_of(data, chunk), want, "mapped, chunk {chunk}, {} bytes", data.len());
             }
         }
         // Junk lines (one a whole chunk long or more), in the middle and at the end.
@@ -451,6 +556,7 @@ mod tests {
         assert_eq!(want.iter().filter(|l| l.is_none()).count(), 3);
         for chunk in [1000, (BUF / 2) as u64, BUF as u64 + 1, CHUNK, 5 * CHUNK] {
             assert!(chunk_lines_of(&big, chunk) == want, "chunk {chunk}");
+            assert!(mapped_lines_of(&big, chunk) == want, "mapped, chunk {chunk}");
         }
     }
 

@@ -123,7 +123,7 @@ impl Interner {
             if e == EMPTY {
                 break;
             }
-            if (e >> 32) as u32 == tag && self.bytes(e as u32) == s {
+            if (e >> 32) as u32 == tag && same(self.bytes(e as u32), s) {
                 return e as u32;
             }
             i = (i + 1) & mask;
@@ -176,6 +176,29 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+}
+
+/// Whether two short byte strings (names) are equal: word by word, inline (a call to
+/// `memcmp` for every name looked up costs more than the comparison).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word, overlapping the one before when `n` is not a multiple of 8.
+    word(a, n - 8) == word(b, n - 8)
 }
 
 /// The interners the parsing threads fill while reading.
@@ -497,6 +520,23 @@ impl Open {
     }
 }
 
+/// What [`Joiner::prefetch`] found for the records ahead, by index in the block modulo
+/// [`Ahead::LEN`]: their open session's slot, then its client (`NO_ID`: none).
+pub struct Ahead {
+    slot: [u32; Ahead::LEN],
+    client: [u32; Ahead::LEN],
+}
+
+impl Ahead {
+    const LEN: usize = 32;
+}
+
+impl Default for Ahead {
+    fn default() -> Self {
+        Ahead { slot: [NO_ID; Ahead::LEN], client: [NO_ID; Ahead::LEN] }
+    }
+}
+
 /// Filters from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -577,41 +617,71 @@ impl Joiner {
         Joiner { filter, ..Joiner::default() }
     }
 
-    /// Prefetches, in stages, what [`Joiner::record`] will look up for `r`: call it with
-    /// `stage` 0 to 3 on the records 16, 12, 6 and 2 ahead of the one recorded. Stage 0
-    /// asks for the index entries, each later stage reads what the previous one loaded and
-    /// asks for what it points to: the open session, its client, the end of its log.
-    pub fn prefetch(&self, r: &Rec, stage: u8) {
-        match (r, stage) {
-            (Rec::Login { session, mpid, user, addr, proc, .. }, 0) => {
-                if let Some(s) = session {
-                    self.by_session.prefetch(session_key(*s));
+    /// Prefetches, in stages, what [`Joiner::record`] will look up for the records ahead of
+    /// `items[k]`, the next to be recorded: stage 0 asks for the index entries of the record
+    /// 16 ahead; stage 1 (12 ahead) reads the session entry loaded by then and asks for its
+    /// open session; stage 2 (6 ahead) its client's log; stage 3 (2 ahead) the log's end.
+    /// What a stage found is kept in `ring` for the next stage: no lookup is done twice.
+    pub fn prefetch(&self, items: &[super::scan::Item], k: usize, ring: &mut Ahead) {
+        const MASK: usize = Ahead::LEN - 1;
+        if let Some(Some(r)) = items.get(k + 16).map(|i| i.rec.as_ref()) {
+            match r {
+                Rec::Login { session, mpid, user, addr, proc, .. } => {
+                    if let Some(s) = session {
+                        self.by_session.prefetch(session_key(*s));
+                    }
+                    if let Some(pid) = mpid {
+                        self.by_pid.prefetch(*pid);
+                    }
+                    self.client_index.prefetch((*user, *addr, access(*proc)));
                 }
-                if let Some(pid) = mpid {
-                    self.by_pid.prefetch(*pid);
+                Rec::Logout { id, .. } | Rec::Event { id, .. } => {
+                    if let Some(s) = id.session {
+                        self.by_session.prefetch(session_key(s));
+                    }
                 }
-                self.client_index.prefetch((*user, *addr, access(*proc)));
+                Rec::Master { .. } => {}
             }
-            (Rec::Logout { id, .. } | Rec::Event { id, .. }, _) => {
-                let Some(s) = id.session else { return };
-                if stage == 0 {
-                    return self.by_session.prefetch(session_key(s));
+        }
+        let j = k + 12;
+        if let Some(item) = items.get(j) {
+            ring.slot[j & MASK] = match item.rec {
+                Some(
+                    Rec::Logout { id: Id { session: Some(s), .. }, .. }
+                    | Rec::Event { id: Id { session: Some(s), .. }, .. },
+                ) => {
+                    match self.by_session.peek(session_key(s)) {
+                        Some(slot) => {
+                            if let Some(o) = self.slab.get(slot as usize) {
+                                // Not `o.is_some()`: reading the slot now would wait for it.
+                                prefetch(o);
+                            }
+                            slot
+                        }
+                        None => NO_ID,
+                    }
                 }
-                let Some(slot) = self.by_session.peek(session_key(s)).and_then(|i| self.slab.get(i as usize)) else {
-                    return;
-                };
-                if stage == 1 {
-                    // Not `slot.is_some()`: reading the slot now would wait for it.
-                    return prefetch(slot);
+                _ => NO_ID,
+            };
+        }
+        let j = k + 6;
+        if j < items.len() {
+            let slot = ring.slot[j & MASK];
+            ring.client[j & MASK] = match self.slab.get(slot as usize) {
+                Some(Some(open)) => {
+                    if let Some(log) = self.clients.get(open.client as usize) {
+                        prefetch(log);
+                    }
+                    open.client
                 }
-                let Some(open) = slot else { return };
-                let Some(log) = self.clients.get(open.client as usize) else { return };
-                match stage {
-                    2 => prefetch(log),
-                    _ => log.prefetch_end(),
-                }
-            }
-            _ => {}
+                _ => NO_ID,
+            };
+        }
+        let j = k + 2;
+        if j < items.len()
+            && let Some(log) = self.clients.get(ring.client[j & MASK] as usize)
+        {
+            log.prefetch_end();
         }
     }
 
@@ -1012,6 +1082,20 @@ mod tests {
             for (&k, &v) in &model {
                 assert_eq!(t.find(k, |_| true), Some(v));
             }
+        }
+    }
+
+    #[test]
+    fn same_compares_every_byte() {
+        let s = b"user00042@example.org, and some more bytes";
+        for n in 0..s.len() {
+            assert!(same(&s[..n], &s[..n]));
+            for i in 0..n {
+                let mut t = s[..n].to_vec();
+                t[i] ^= 1;
+                assert!(!same(&s[..n], &t), "{n} {i}");
+            }
+            assert!(!same(&s[..n], &s[..n + 1]));
         }
     }
 

@@ -5,21 +5,24 @@
 //! The hot path works on `&[u8]` lines cut from large blocks: a line is looked at only
 //! if its timestamp parses and a Dovecot service name (`pop3(`, `imap(`, `*-login:`,
 //! `auth`, `lmtp(`, `doveadm(`) follows it; no regex, no per-line allocation. Blocks are
-//! read (a plain file: each thread reads its own chunks at their offsets) and parsed by one
+//! read (a plain file is mapped read-only and each thread parses its own chunks in place,
+//! see [`map`] for a file truncated meanwhile; streams are read in turn) and parsed by one
 //! thread per core ([`scan`], which also interns names), and joined in log order by the
 //! calling thread: the clock's year inference and the joins see the lines in the order of
 //! the file. The reports are then built (and rendered) by one thread per core, a few
 //! batches ahead of the writer ([`Joined::each_batch`]); the status of all of them is known
 //! without building them ([`Joined::status`]).
 //!
-//! * [`input`] opens and cuts inputs into lines and blocks; [`time`] reads timestamps (and
-//!   infers missing years); [`line`](mod@line) parses one line; [`scan`] parses a block; [`join`]
-//!   joins lines into sessions, kept per client in a [`client::ClientLog`].
+//! * [`input`] opens and cuts inputs into lines and blocks ([`map`] maps plain files);
+//!   [`time`] reads timestamps (and infers missing years); [`line`](mod@line) parses one
+//!   line; [`scan`] parses a block; [`join`] joins lines into sessions, kept per client in
+//!   a [`client::ClientLog`].
 
 pub mod client;
 pub mod input;
 pub mod join;
 pub mod line;
+pub mod map;
 pub mod scan;
 pub mod time;
 
@@ -303,19 +306,29 @@ fn users(j: &join::Joiner, names: &join::Names) -> Vec<UserClients> {
     by_user.into_iter().map(|(name, (user, clients))| UserClients { name, user, clients }).collect()
 }
 
-/// Parsed blocks in flight (memory: this many blocks' records, plus one read buffer of
-/// [`input::CHUNK`] per thread).
+/// Parsed blocks in flight (memory: this many blocks' records, plus, for inputs not
+/// mapped, one read buffer of [`input::CHUNK`] per thread).
 const POOL: usize = 8;
 
 /// Reads one input: blocks are read and parsed by worker threads, and joined here in order.
 fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Result<InputStats> {
-    let opened = input::open(path)?;
+    read_opened(path, input::open(path)?, opts, joiner)
+}
+
+/// Reads an opened input (see [`read_one`]).
+fn read_opened(
+    path: &Path,
+    opened: input::Opened,
+    opts: &Options,
+    joiner: &mut join::Joiner,
+) -> io::Result<InputStats> {
     let reference = opened.modified.and_then(|m| Timestamp::try_from(m).ok()).unwrap_or(opts.now);
     let mut clock = time::Clock::new(opts.tz.clone(), reference, opts.year);
     let mut st = InputStats { path: path.to_path_buf(), gzip: opened.gzip, ..InputStats::default() };
     let (mut first, mut last) = (None::<i64>, None::<i64>);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let source = match opened.source {
+        input::Source::Mapped(map) => Source::Mapped { map, next: AtomicU64::new(0) },
         input::Source::File { file, size } => Source::File { file, size, next: AtomicU64::new(0) },
         input::Source::Stream(r) => {
             Source::Stream(Mutex::new(Stream { blocks: input::Blocks::new(r), seq: 0, done: false }))
@@ -338,6 +351,7 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
         // Consumes the blocks in order; returning drops the channels, which stops the workers.
         let mut consume = |done_rx: mpsc::Receiver<(u64, Parsed)>, free_tx: mpsc::SyncSender<Box<scan::Scanned>>| {
             let mut pending = std::collections::BTreeMap::new();
+            let mut ahead = join::Ahead::default();
             for next in 0u64.. {
                 let parsed = loop {
                     if let Some(p) = pending.remove(&next) {
@@ -359,11 +373,7 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
                 st.relevant += s.relevant;
                 st.unparsable += s.unparsable;
                 for (k, item) in s.items.iter().enumerate() {
-                    for (stage, ahead) in [(0, 16), (1, 12), (2, 6), (3, 2)] {
-                        if let Some(Some(r)) = s.items.get(k + ahead).map(|i| i.rec.as_ref()) {
-                            joiner.prefetch(r, stage);
-                        }
-                    }
+                    joiner.prefetch(&s.items, k, &mut ahead);
                     let Some(t) = clock.resolve(item.raw) else {
                         st.unparsable += 1 + u64::from(item.repeat);
                         continue;
@@ -380,6 +390,10 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
         };
         consume(done_rx, free_tx)
     })?;
+    if let Source::Mapped { map, .. } = &source {
+        // Once every block is in: the file must not have shrunk meanwhile.
+        map.check()?;
+    }
     st.first = first.and_then(|t| Timestamp::from_second(t).ok());
     st.last = last.and_then(|t| Timestamp::from_second(t).ok());
     Ok(st)
@@ -387,6 +401,8 @@ fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Resul
 
 /// Where the worker threads take their blocks.
 enum Source {
+    /// Chunk `next` is the next to parse; any thread parses any chunk, in place.
+    Mapped { map: map::Mapping, next: AtomicU64 },
     /// Chunk `next` is the next to read; any thread reads any chunk.
     File { file: std::fs::File, size: u64, next: AtomicU64 },
     /// One reader, in turn.
@@ -417,6 +433,28 @@ fn work(
     loop {
         let Ok(mut s) = free.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop)) else { return };
         let (seq, got) = match source {
+            Source::Mapped { map, next } => {
+                let seq = next.fetch_add(1, Ordering::Relaxed);
+                let parsed = match input::chunk_lines(map.bytes(), seq) {
+                    Some(lines) => {
+                        let off = lines.data.as_ptr() as usize - map.bytes().as_ptr() as usize;
+                        scanner.scan(&lines, &mut s);
+                        // Parsed: its pages need not count in our memory (they stay cached).
+                        map.release(off..off + lines.data.len());
+                        // A page that vanished read as zeros: the block is worthless.
+                        match map.check_faults() {
+                            Ok(()) => Parsed::Block(s),
+                            Err(e) => Parsed::Failed(e),
+                        }
+                    }
+                    None => Parsed::End,
+                };
+                let last = !matches!(parsed, Parsed::Block(_));
+                if done.send((seq, parsed)).is_err() || last {
+                    return;
+                }
+                continue;
+            }
             Source::File { file, size, next } => {
                 let seq = next.fetch_add(1, Ordering::Relaxed);
                 (seq, input::read_chunk(file, *size, seq, &mut block))
@@ -436,7 +474,7 @@ fn work(
         let last = !matches!(got, Ok(true));
         let parsed = match got {
             Ok(true) => {
-                scanner.scan(&block, &mut s);
+                scanner.scan(&block.view(), &mut s);
                 Parsed::Block(s)
             }
             Ok(false) => Parsed::End,

@@ -4,7 +4,7 @@
 //! joining thread never looks at the text.
 
 use super::Filter;
-use super::input::{self, Block};
+use super::input::{self, Lines};
 use super::join::{Fingerprint, Interner, SharedNames, UNKNOWN_ADDR, fingerprint, hash_bytes, is_trash};
 use super::line::{self, Counters, Event, Proc, Record};
 use super::time::{self, RawTime};
@@ -103,14 +103,14 @@ impl<'a> Scanner<'a> {
     }
 
     /// Parses every line of `block` into `s`'s counts and items (cleared first).
-    pub fn scan(&mut self, block: &Block, s: &mut Scanned) {
+    pub fn scan(&mut self, block: &Lines<'_>, s: &mut Scanned) {
         s.lines = 0;
         s.relevant = 0;
         s.unparsable = 0;
         s.items.clear();
         s.counters.clear();
         self.pending.clear();
-        let data = &block.data[..];
+        let data = block.data;
         let Scanned { lines, relevant, unparsable, items, counters } = s;
         input::block_lines(block, |line| {
             *lines += 1;

@@ -278,3 +278,23 @@ fn parallel_chunks_join_like_one_reader() {
     assert!(a.boxes.iter().any(|b| !b.clients.iter().all(|c| c.master_users.is_empty())));
     assert!(a.boxes.iter().any(|b| b.server.messages > 0));
 }
+
+/// logrotate's `copytruncate` while a mapped log is read: an input error that says what
+/// happened, not a crash (SIGBUS) and not a silent partial read.
+#[test]
+fn a_log_truncated_while_read_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mail.log");
+    let line = "Nov 22 03:10:57 mail dovecot[1]: pop3-login: Login: user=<alice>, method=PLAIN, rip=192.0.2.10, lip=127.0.0.1, mpid=2094, TLS, session=<n+p509Rg/Lx/AAAB>\n";
+    std::fs::write(&path, line.repeat((3 * input::CHUNK as usize) / line.len())).unwrap();
+    let opened = input::open(&path).unwrap();
+    assert!(matches!(opened.source, input::Source::Mapped(_)));
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1000).unwrap();
+    let mut joiner = join::Joiner::new(Filter::default());
+    let e = read_opened(&path, opened, &opts(), &mut joiner).unwrap_err();
+    assert!(e.to_string().contains("shrank while it was read"), "{e}");
+
+    // Read again once rotated: what is there now, normally.
+    let a = analyze(&[path], &opts()).unwrap();
+    assert_eq!(a.inputs[0].lines, 7);
+}
