@@ -54,13 +54,7 @@ fn logs_cmd(global: &GlobalArgs, args: DeletersLogsArgs) -> Result<ExitCode> {
         tz,
         now,
     };
-    let analysis = logs::read(&args.files, &opts).map_err(|e| {
-        let what = if e.path.as_os_str() == "-" { "stdin".to_string() } else { format!("\"{}\"", e.path.display()) };
-        error::failure_hint(
-            format!("cannot read log {what}: {}", e.error),
-            "check the path and that you may read it (Dovecot logs are often root:adm 0640: run as root or in group adm)",
-        )
-    })?;
+    let analysis = logs::read(&args.files, &opts).map_err(log_error)?;
     let filters = DeletersFilters { users: args.users.clone(), since, until };
     let render_opts = super::render_options(global.color, Thresholds::default());
     // Straight to stdout: the report of a big log is tens of MB, not worth holding.
@@ -86,6 +80,20 @@ fn parse_when(s: &str, now: Timestamp, tz: &TimeZone, flag: &str) -> Result<Time
     })
 }
 
+/// The error for a log that could not be read, with the hint its cause calls for.
+pub(crate) fn log_error(e: logs::InputError) -> anyhow::Error {
+    let what = if e.path.as_os_str() == "-" { "stdin".to_string() } else { format!("\"{}\"", e.path.display()) };
+    let hint = match e.error.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidInput => {
+            "check the path (rotated logs are mail.log.1, mail.log.2.gz, ...)"
+        }
+        std::io::ErrorKind::PermissionDenied => "Dovecot logs are often root:adm 0640: run as root or in group adm",
+        // Truncated while read, a damaged gzip member, a disk error: the file, not the path.
+        _ => "read it again; if it fails the same way, the file itself is damaged (try zcat or less on it)",
+    };
+    error::failure_hint(format!("cannot read log {what}: {}", e.error), hint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +115,17 @@ mod tests {
             assert_eq!(error::exit_code(&e), ExitCode::Unknown);
             assert!(error::one_line(&e).starts_with("--since: "), "{}", error::one_line(&e));
         }
+    }
+
+    #[test]
+    fn a_log_error_hints_at_its_cause() {
+        let hint = |kind: std::io::ErrorKind| {
+            let e = log_error(logs::InputError { path: "/var/log/mail.log".into(), error: kind.into() });
+            assert!(error::one_line(&e).starts_with("cannot read log \"/var/log/mail.log\""));
+            error::hints(&e).join(" ")
+        };
+        assert!(hint(std::io::ErrorKind::NotFound).contains("check the path"));
+        assert!(hint(std::io::ErrorKind::PermissionDenied).contains("root:adm"));
+        assert!(hint(std::io::ErrorKind::Other).contains("read it again"));
     }
 }

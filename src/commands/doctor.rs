@@ -161,13 +161,7 @@ fn read_logs(files: &[PathBuf], user: &str, now: Timestamp) -> Result<Vec<Findin
         tz: TimeZone::system(),
         now,
     };
-    let analysis = logs::analyze(files, &opts).map_err(|e| {
-        let what = if e.path.as_os_str() == "-" { "stdin".to_string() } else { format!("\"{}\"", e.path.display()) };
-        error::failure_hint(
-            format!("cannot read log {what}: {}", e.error),
-            "check the path and that you may read it (Dovecot logs are often root:adm 0640: run as root or in group adm)",
-        )
-    })?;
+    let analysis = logs::analyze(files, &opts).map_err(super::deleters::log_error)?;
     let args: Vec<String> = files.iter().map(|f| shell_quote(&f.to_string_lossy())).collect();
     Ok(doctor::logs(user, analysis.boxes.iter().find(|b| b.user == user), &args.join(" ")))
 }

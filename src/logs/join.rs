@@ -810,8 +810,12 @@ impl Joiner {
         {
             return Some(i);
         }
+        // A process id is reused: the open login it names must be this user's, for this
+        // protocol (else a logout whose login is in an older file would join the stale
+        // login of another user that once had the same pid).
         if let Some(pid) = id.pid
             && let Some(i) = self.by_pid(pid)
+            && self.slab[i as usize].as_ref().is_some_and(|o| o.user == id.user && o.access == access(proc))
         {
             return Some(i);
         }

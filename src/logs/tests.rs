@@ -186,6 +186,19 @@ fn unmatched_logouts_get_an_unknown_address_and_a_note() {
 }
 
 #[test]
+fn a_reused_pid_never_joins_another_users_login() {
+    // ivy's login (pid 7) never logs out; later pid 7 serves jay, whose login is in an
+    // older file: jay's logout must stay unmatched, not land on ivy's client.
+    let a = run("\
+Nov 22 10:00:00 pop3-login: Info: Login: user=<ivy>, method=PLAIN, rip=192.0.2.1, lip=127.0.0.1, mpid=7, TLS, session=<i1>
+Nov 22 11:00:00 pop3(jay)<7><j1>: Info: Disconnected: Logged out top=0/0, retr=4/4, del=4/4, size=4
+");
+    assert_eq!(client(&a, "jay", "unknown", Access::Pop3).totals.deleted, 4);
+    assert!(a.boxes.iter().find(|b| b.user == "ivy").is_none_or(|b| b.clients.iter().all(|c| c.totals.deleted == 0)));
+    assert_eq!(a.stats.unmatched, 1);
+}
+
+#[test]
 fn filters_by_user_and_time() {
     let mut o = opts();
     o.filter.users = vec![b"bob".to_vec()];
