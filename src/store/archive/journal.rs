@@ -196,10 +196,11 @@ impl Journal {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn entry(id: &str, validity: u32) -> Entry {
+    /// A journal entry for tests: message `id` of INBOX under `validity`.
+    pub(in crate::store::archive) fn entry(id: &str, validity: u32) -> Entry {
         Entry {
             account: "imap://a@h".into(),
             folder: "INBOX".into(),

@@ -301,22 +301,7 @@ mod tests {
     use super::*;
 
     fn archived(id: &str) -> Record {
-        Record::Archived(crate::model::archive::Entry {
-            account: "imap:a@h".into(),
-            folder: "INBOX".into(),
-            uidvalidity: 1,
-            id: id.into(),
-            sha256: format!("sha-{id}"),
-            size: 1,
-            received: None,
-            flags: String::new(),
-            file: "INBOX".into(),
-            offset: 0,
-            stored: 1,
-            added_newline: false,
-            member: None,
-            kept: false,
-        })
+        Record::Archived(journal::tests::entry(id, 1))
     }
 
     #[test]
@@ -336,12 +321,12 @@ mod tests {
         // An existing one: read as it is, nothing written or locked by the plan.
         let before = fs::read(root.join(".mailsweep/journal.jsonl")).unwrap();
         let plan = ArchiveDir::open(&root, true).unwrap();
-        assert!(plan.state.archived("imap:a@h", "INBOX", 1, "1").is_some());
+        assert!(plan.state.archived("imap://a@h", "INBOX", 1, "1").is_some());
         let other = ArchiveDir::open(&root, false).unwrap();
         drop(other); // a run may open it meanwhile: what counts is what it wrote
         assert_eq!(fs::read(root.join(".mailsweep/journal.jsonl")).unwrap(), before);
         let dir = plan.for_writing().unwrap();
-        assert!(dir.state.archived("imap:a@h", "INBOX", 1, "1").is_some());
+        assert!(dir.state.archived("imap://a@h", "INBOX", 1, "1").is_some());
         drop(dir);
 
         // Another run wrote between the plan and the go-ahead: refused, nothing written.
