@@ -307,3 +307,44 @@ fn the_sample_mailbox_shows_its_large_attachments() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("plans-bâtiment.pdf") && text.contains("mailsweep archive maildir:"), "{text}");
 }
+
+/// `--top N` keeps only what the first N rows and messages need while scanning, and the
+/// Nagios line only the totals: the lists are the first N of the whole ones, and the
+/// totals are the generator's whatever is printed.
+#[test]
+fn top_and_nagios_keep_the_totals_of_every_finding_over_imap() {
+    let d = Dovecot::start();
+    let corpus = corpus::corpus();
+    let u = seeded(&d, &corpus, Some(QUOTA));
+    let sandbox = TestDir::new();
+    let src = imap(&d, &u.name);
+    let want = corpus::expected(&corpus, 50_000);
+    let want_bytes: u64 = want.iter().map(|r| r.size).sum();
+    let base = ["attachments", &src, "--plaintext", "--min-size", "50k"];
+    for sort in ["size", "date"] {
+        let json = |top: Option<&str>| {
+            let mut args = base.to_vec();
+            args.extend(["--format", "json", "--sort", sort]);
+            args.extend(top.map(|n| ["--top", n]).into_iter().flatten());
+            document(&run(&sandbox, &args))
+        };
+        let whole = json(None);
+        assert_eq!((whole.totals.attachments, whole.totals.attachment_bytes), (want.len() as u64, want_bytes));
+        for n in [1, 2, 5] {
+            let top = json(Some(&n.to_string()));
+            assert_eq!(top.attachments, whole.attachments[..n], "--sort {sort} --top {n}");
+            assert_eq!(top.messages, whole.messages[..n], "--sort {sort} --top {n}");
+            assert_eq!(top.totals, whole.totals, "--sort {sort} --top {n}");
+        }
+    }
+    let nagios = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(["--format", "nagios"]);
+        args.extend(extra);
+        String::from_utf8(run(&sandbox, &args).stdout).unwrap()
+    };
+    let line = nagios(&[]);
+    assert!(line.contains(&format!("attachments={want_bytes}B;")), "{line}");
+    assert!(line.contains(&format!(" attachment_count={};", want.len())), "{line}");
+    assert_eq!(nagios(&["--top", "1"]), line);
+}

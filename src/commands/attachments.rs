@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use crate::cli::{AttachmentsArgs, GlobalArgs};
 use crate::config::Config;
 use crate::exit::ExitCode;
-use crate::model::mime::report::{AttachmentsReport, Filter, archive_command};
+use crate::model::mime::report::{AttachmentSort, AttachmentsReport, Counts, Filter, Keep, archive_command};
 use crate::model::size::parse_size;
 use crate::model::status::parse_percent;
 use crate::model::{Protocol, SourceSpec, Thresholds};
@@ -31,19 +31,32 @@ pub async fn run(global: &GlobalArgs, args: AttachmentsArgs) -> Result<ExitCode>
         ));
     }
     let creds = source::credentials(&targets)?;
-    let mut report = search(target, creds[0].as_ref(), &filter, args.download_candidates)
+    let keep = keep(args.format, args.sort, args.top);
+    let (mut report, counts) = search(target, creds[0].as_ref(), &filter, args.download_candidates, keep)
         .await
         .with_context(|| format!("cannot search {} for attachments", target.label()))?;
     report.account = target.account.clone();
+    let totals = report.totals_of(counts);
 
     let archive = archive_command(&target.spec.to_string(), args.min_size.trim(), &filter.folder_globs);
-    let view = View { report: &report, filter: &filter, sort: args.sort, top: args.top, archive_command: archive };
+    let view =
+        View { report: &report, filter: &filter, sort: args.sort, top: args.top, totals, archive_command: archive };
     let opts = super::render_options(global.color, thresholds);
     super::emit(|out| Ok(render::render(out, &view, args.format, &opts)?))?;
     Ok(match args.format {
-        crate::report::Format::Nagios => ExitCode::from(report.status(&thresholds)),
+        crate::report::Format::Nagios => ExitCode::from(totals.status(&thresholds)),
         _ => ExitCode::Ok,
     })
+}
+
+/// What the scan must keep for `format` to print: the Nagios line only needs the totals,
+/// `--top N` the N first rows and messages; otherwise every finding is listed.
+fn keep(format: crate::report::Format, sort: AttachmentSort, top: Option<usize>) -> Keep {
+    match (format, top) {
+        (crate::report::Format::Nagios, _) => Keep::Nothing,
+        (_, Some(n)) => Keep::Top(sort, n),
+        (_, None) => Keep::All,
+    }
 }
 
 fn thresholds(args: &AttachmentsArgs) -> Result<Thresholds> {
@@ -70,18 +83,16 @@ async fn search(
     creds: Option<&crate::secret::Credentials>,
     filter: &Filter,
     download: bool,
-) -> Result<AttachmentsReport> {
+    keep: Keep,
+) -> Result<(AttachmentsReport, Counts)> {
     let source = t.spec.to_string();
     match (&t.spec, creds) {
         (SourceSpec::Server(s), Some(c)) => match s.protocol {
-            Protocol::Imap => imap::attachments(s, &t.net, c, filter, source).await,
-            Protocol::Pop3 => {
-                let plaintext = s.security == crate::model::Security::Plain;
-                pop::attachments::attachments(s, &t.net, c, plaintext, filter, download, source).await
-            }
+            Protocol::Imap => imap::attachments_keeping(s, &t.net, c, filter, keep, source).await,
+            Protocol::Pop3 => pop::attachments::attachments_keeping(s, &t.net, c, filter, download, keep, source).await,
         },
-        (SourceSpec::Maildir(p), _) => local(store::LocalKind::Maildir, p, filter, source).await,
-        (SourceSpec::Mbox(p), _) => local(store::LocalKind::Mbox, p, filter, source).await,
+        (SourceSpec::Maildir(p), _) => local(store::LocalKind::Maildir, p, filter, keep, source).await,
+        (SourceSpec::Mbox(p), _) => local(store::LocalKind::Mbox, p, filter, keep, source).await,
         (SourceSpec::Server(_), None) => Err(anyhow::anyhow!("no credentials for {source}")),
     }
 }
@@ -90,10 +101,11 @@ async fn local(
     kind: store::LocalKind,
     root: &std::path::Path,
     filter: &Filter,
+    keep: Keep,
     source: String,
-) -> Result<AttachmentsReport> {
+) -> Result<(AttachmentsReport, Counts)> {
     let (root, filter) = (root.to_path_buf(), filter.clone());
-    tokio::task::spawn_blocking(move || store::attachments::scan(kind, &root, &filter, source))
+    tokio::task::spawn_blocking(move || store::attachments::scan_keeping(kind, &root, &filter, keep, source))
         .await
         .context("the local store scan stopped unexpectedly")?
 }

@@ -1,7 +1,8 @@
 //! `attachments` over IMAP without downloading a body: per folder, `UID SEARCH LARGER`
 //! narrows the candidates (a message cannot hold a part bigger than itself), then
 //! `UID FETCH` of `BODYSTRUCTURE`, three header fields, `INTERNALDATE` and `RFC822.SIZE`
-//! in UID batches, so memory stays flat whatever the folder size.
+//! in UID batches, so memory stays flat whatever the folder size; the findings go to a
+//! [`Collector`], which keeps only what the output needs.
 //!
 //! Both commands go through [`super::wire`] on the session's socket: async-imap (imap-proto)
 //! rejects odd but legal BODYSTRUCTUREs, and one failed parse poisons its connection. The
@@ -21,7 +22,9 @@ pub(super) use super::batch::batches;
 use super::batch::{examine_for_scan, uid_fetch, uid_search};
 use super::session::Session;
 use super::wire::Value;
-use crate::model::mime::report::{AttachmentsReport, Detail, Envelope, Filter, Locator, MessageFinding};
+use crate::model::mime::report::{
+    AttachmentsReport, Collector, Counts, Detail, Envelope, Filter, Keep, Locator, MessageFinding,
+};
 use crate::model::mime::{self, Body, Param, Part};
 use crate::model::{QuotaInfo, ServerSpec};
 use crate::net::NetSettings;
@@ -41,6 +44,19 @@ pub async fn attachments(
     filter: &Filter,
     source: String,
 ) -> Result<AttachmentsReport> {
+    Ok(attachments_keeping(spec, net, creds, filter, Keep::All, source).await?.0)
+}
+
+/// [`attachments`], keeping in memory only what `keep` says; the counts are of every
+/// finding.
+pub async fn attachments_keeping(
+    spec: &ServerSpec,
+    net: &NetSettings,
+    creds: &Credentials,
+    filter: &Filter,
+    keep: Keep,
+    source: String,
+) -> Result<(AttachmentsReport, Counts)> {
     let (mut session, _) = Session::open(spec, net, creds).await?;
     let mut report = AttachmentsReport::new(source, Detail::Parts, "the server does not offer the QUOTA extension");
     if session.has("QUOTA") {
@@ -50,17 +66,19 @@ pub async fn attachments(
         }
     }
     let esearch = session.has("ESEARCH");
+    let mut found = Collector::new(keep);
     for folder in session.list().await? {
         let name = folder.display_name();
         if folder.noselect() || !filter.keeps_folder(&name) {
             continue;
         }
-        search_folder(&mut session, &folder.raw, &name, filter, esearch, &mut report)
+        search_folder(&mut session, &folder.raw, &name, filter, esearch, &mut report, &mut found)
             .await
             .with_context(|| format!("cannot search folder \"{name}\""))?;
     }
     session.logout().await;
-    Ok(report)
+    let counts = found.finish(&mut report);
+    Ok((report, counts))
 }
 
 async fn search_folder(
@@ -70,6 +88,7 @@ async fn search_folder(
     filter: &Filter,
     esearch: bool,
     report: &mut AttachmentsReport,
+    found: &mut Collector,
 ) -> Result<()> {
     let Some(mailbox) = examine_for_scan(session, raw, name, &mut report.notes).await? else { return Ok(()) };
     let uidvalidity = mailbox.uid_validity.map(u64::from);
@@ -106,7 +125,7 @@ async fn search_folder(
                 complete,
             };
             if let Some(m) = filter.apply(finding) {
-                report.messages.push(m);
+                found.add(m);
             }
         }
     }

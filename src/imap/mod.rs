@@ -12,7 +12,7 @@ mod usage;
 pub mod watch;
 pub mod wire;
 
-pub use attachments::attachments;
+pub use attachments::{attachments, attachments_keeping};
 pub use bounces::bounces;
 pub use probe::probe;
 pub use usage::{Route, UsageOptions, usage};

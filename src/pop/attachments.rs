@@ -7,7 +7,9 @@
 use anyhow::{Context as _, Result};
 
 use super::client::Pop3Client;
-use crate::model::mime::report::{AttachmentsReport, Detail, Envelope, Filter, Locator, MessageFinding};
+use crate::model::mime::report::{
+    AttachmentsReport, Collector, Counts, Detail, Envelope, Filter, Keep, Locator, MessageFinding,
+};
 use crate::model::{QuotaInfo, ServerSpec};
 use crate::net::NetSettings;
 use crate::secret::Credentials;
@@ -25,6 +27,36 @@ pub async fn attachments(
     download: bool,
     source: String,
 ) -> Result<AttachmentsReport> {
+    Ok(scan(spec, net, creds, allow_plaintext, filter, download, Keep::All, source).await?.0)
+}
+
+/// [`attachments`], keeping in memory only what `keep` says; the counts are of every
+/// finding. Plaintext is allowed when the source says so (`pop3://`, `security = plain`).
+pub async fn attachments_keeping(
+    spec: &ServerSpec,
+    net: &NetSettings,
+    creds: &Credentials,
+    filter: &Filter,
+    download: bool,
+    keep: Keep,
+    source: String,
+) -> Result<(AttachmentsReport, Counts)> {
+    let plaintext = spec.security == crate::model::Security::Plain;
+    scan(spec, net, creds, plaintext, filter, download, keep, source).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn scan(
+    spec: &ServerSpec,
+    net: &NetSettings,
+    creds: &Credentials,
+    allow_plaintext: bool,
+    filter: &Filter,
+    download: bool,
+    keep: Keep,
+    source: String,
+) -> Result<(AttachmentsReport, Counts)> {
+    let mut found = Collector::new(keep);
     let mut report = AttachmentsReport {
         source: source.clone(),
         account: None,
@@ -47,7 +79,8 @@ pub async fn attachments(
     }
     if !filter.keeps_folder(INBOX) {
         report.notes.push("the --folder patterns leave out INBOX, the only folder POP3 shows".into());
-        return Ok(report);
+        let counts = found.finish(&mut report);
+        return Ok((report, counts));
     }
     let (mut client, _) =
         Pop3Client::connect(spec, net, allow_plaintext).await.with_context(|| format!("cannot connect to {source}"))?;
@@ -74,7 +107,7 @@ pub async fn attachments(
                 report.not_fully_parsed += 1;
             }
             if let Some(m) = filter.apply(inspected.finding) {
-                report.messages.push(m);
+                found.add(m);
             }
         } else {
             let head = client.top(n, 0).await?;
@@ -82,7 +115,7 @@ pub async fn attachments(
             if !filter.keeps_date(envelope.date) {
                 continue;
             }
-            report.messages.push(MessageFinding {
+            found.add(MessageFinding {
                 folder: INBOX.into(),
                 locator,
                 date: envelope.date,
@@ -96,5 +129,6 @@ pub async fn attachments(
     }
     // Nothing was changed in this session; a failed QUIT loses nothing.
     let _ = client.quit().await;
-    Ok(report)
+    let counts = found.finish(&mut report);
+    Ok((report, counts))
 }

@@ -70,6 +70,9 @@ pub struct View<'a> {
     pub filter: &'a Filter,
     pub sort: AttachmentSort,
     pub top: Option<usize>,
+    /// Over every finding, also those the report did not keep (see
+    /// `model::mime::report::Collector`).
+    pub totals: Totals,
     /// `mailsweep archive ...`, see `model::mime::report::archive_command`.
     pub archive_command: String,
 }
@@ -86,7 +89,7 @@ pub fn check_format(format: Format) -> anyhow::Result<()> {
 
 pub fn render(out: &mut dyn Write, view: &View<'_>, format: Format, opts: &RenderOptions) -> io::Result<()> {
     match format {
-        Format::Json => write_json(out, &document(view, opts)),
+        Format::Json => write_json(out, &lazy_document(view, opts)),
         Format::Nagios => nagios(out, view, opts),
         _ => table(out, view, opts),
     }
@@ -97,8 +100,11 @@ pub fn render(out: &mut dyn Write, view: &View<'_>, format: Format, opts: &Rende
 // ---------------------------------------------------------------------------------------
 
 /// The JSON document (also deserialisable, for scripts and tests written in Rust).
+///
+/// `A` and `M` are the two lists: vectors when read back, [`Each`] when rendered, so that
+/// the rows are converted one at a time as they are written rather than all at once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Document {
+pub struct Document<A = Vec<JsonAttachment>, M = Vec<JsonMessage>> {
     pub schema_version: u32,
     pub command: String,
     pub generated_at: String,
@@ -112,8 +118,8 @@ pub struct Document {
     pub filters: JsonFilters,
     pub sort: String,
     pub top: Option<usize>,
-    pub attachments: Vec<JsonAttachment>,
-    pub messages: Vec<JsonMessage>,
+    pub attachments: A,
+    pub messages: M,
     pub totals: Totals,
     pub scan: JsonScan,
     pub quota: serde_json::Value,
@@ -216,17 +222,74 @@ fn json_attachment(m: &MessageFinding, a: &Attachment) -> JsonAttachment {
     }
 }
 
+/// A JSON array written from an iterator made on demand (the same text as a `Vec`).
+pub struct Each<F>(F);
+
+impl<F, I> Serialize for Each<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
 /// Builds the JSON document of a view.
 pub fn document(view: &View<'_>, opts: &RenderOptions) -> Document {
+    let d = lazy_document(view, opts);
+    let (attachments, messages) = (d.attachments.0().collect(), d.messages.0().collect());
+    d.with_lists(attachments, messages)
+}
+
+fn json_message(m: &MessageFinding) -> JsonMessage {
+    JsonMessage { place: place(m), size: m.size, complete: m.complete, attachments: m.attachments.len() }
+}
+
+impl<A, M> Document<A, M> {
+    /// The same document with other lists.
+    fn with_lists<B, N>(self, attachments: B, messages: N) -> Document<B, N> {
+        Document {
+            schema_version: self.schema_version,
+            command: self.command,
+            generated_at: self.generated_at,
+            source: self.source,
+            account: self.account,
+            status: self.status,
+            thresholds: self.thresholds,
+            detail: self.detail,
+            min_size: self.min_size,
+            filters: self.filters,
+            sort: self.sort,
+            top: self.top,
+            attachments,
+            messages,
+            totals: self.totals,
+            scan: self.scan,
+            quota: self.quota,
+            archive_command: self.archive_command,
+            notes: self.notes,
+        }
+    }
+}
+
+type Lazy<'v, T> = Each<Box<dyn Fn() -> Box<dyn Iterator<Item = T> + 'v> + 'v>>;
+
+/// The JSON document of a view, its lists converted as they are written.
+fn lazy_document<'v>(
+    view: &'v View<'v>,
+    opts: &RenderOptions,
+) -> Document<Lazy<'v, JsonAttachment>, Lazy<'v, JsonMessage>> {
     let r = view.report;
-    let t = r.totals();
+    let t = view.totals;
     Document {
         schema_version: SCHEMA_VERSION,
         command: "attachments".into(),
         generated_at: rfc3339(opts.now),
         source: r.source.clone(),
         account: r.account.clone(),
-        status: r.status(&opts.thresholds).label().to_ascii_lowercase(),
+        status: t.status(&opts.thresholds).label().to_ascii_lowercase(),
         thresholds: JsonThresholds { warn_percent: opts.thresholds.warn, crit_percent: opts.thresholds.crit },
         detail: r.detail,
         min_size: view.filter.min_size,
@@ -242,17 +305,12 @@ pub fn document(view: &View<'_>, opts: &RenderOptions) -> Document {
         }
         .into(),
         top: view.top,
-        attachments: r.rows(view.sort, view.top).into_iter().map(|(m, a)| json_attachment(m, a)).collect(),
-        messages: r
-            .sorted_messages(view.sort, view.top)
-            .into_iter()
-            .map(|m| JsonMessage {
-                place: place(m),
-                size: m.size,
-                complete: m.complete,
-                attachments: m.attachments.len(),
-            })
-            .collect(),
+        attachments: Each(Box::new(move || {
+            Box::new(r.rows(view.sort, view.top).into_iter().map(|(m, a)| json_attachment(m, a)))
+        })),
+        messages: Each(Box::new(move || {
+            Box::new(r.sorted_messages(view.sort, view.top).into_iter().map(json_message))
+        })),
         totals: t,
         scan: JsonScan { candidates: r.candidates, not_fully_parsed: r.not_fully_parsed },
         quota: serde_json::to_value(&r.quota).unwrap_or(serde_json::Value::Null),
@@ -289,7 +347,7 @@ fn dash(s: Option<&str>) -> String {
 
 fn table(out: &mut dyn Write, view: &View<'_>, opts: &RenderOptions) -> io::Result<()> {
     let r = view.report;
-    let t = r.totals();
+    let t = view.totals;
     let min = human(view.filter.min_size);
     match r.detail {
         Detail::Parts => {
@@ -403,9 +461,9 @@ fn share(p: Option<f64>, limit: Option<u64>) -> String {
 /// more in 3 messages (19.5 MiB) | attachments=...B;warn;crit;0;limit ...`
 fn nagios(out: &mut dyn Write, view: &View<'_>, opts: &RenderOptions) -> io::Result<()> {
     let r = view.report;
-    let t = r.totals();
+    let t = view.totals;
     let th = &opts.thresholds;
-    let status = r.status(th);
+    let status = t.status(th);
     let what = match r.detail {
         Detail::Parts => format!("{} of {} or more", plural(t.attachments, "attachment"), human(view.filter.min_size)),
         Detail::Messages => format!("messages of {} or more", human(view.filter.min_size)),
@@ -493,6 +551,7 @@ mod tests {
             filter: &filter,
             sort: AttachmentSort::Size,
             top: None,
+            totals: r.totals(),
             archive_command: "mailsweep archive X".into(),
         };
         let mut out = Vec::new();

@@ -3,7 +3,8 @@
 //!
 //! One message at a time: a message whose size rules out any part at the threshold is
 //! skipped without being read (Maildir `W=`) or parsed (mbox: the stored length bounds
-//! the CRLF size), so a multi-GB mbox costs one read pass and the memory of one message.
+//! the CRLF size), so a multi-GB mbox costs one read pass and the memory of one message
+//! (plus the findings a [`Collector`] keeps for the output).
 //!
 //! Sizes are measured with CRLF line endings, as IMAP does, so a Maildir scanned on the
 //! server gives the same findings as the same mailbox read over IMAP.
@@ -15,7 +16,9 @@ use mail_parser::{Message, MessageParser, PartType};
 
 use super::{LocalKind, io_failure, maildir, mbox};
 use crate::model::QuotaInfo;
-use crate::model::mime::report::{AttachmentsReport, Detail, Envelope, Filter, Locator, MessageFinding};
+use crate::model::mime::report::{
+    AttachmentsReport, Collector, Counts, Detail, Envelope, Filter, Keep, Locator, MessageFinding,
+};
 use crate::model::mime::{self, Body, Part, header};
 
 /// Nested messages deeper than this are left as leaves.
@@ -225,25 +228,43 @@ fn is_type(t: &str) -> bool {
 
 /// Scans a local store for attachments. Blocking file I/O: run it on the blocking pool.
 pub fn scan(kind: LocalKind, root: &Path, filter: &Filter, source: String) -> anyhow::Result<AttachmentsReport> {
-    let mut report = AttachmentsReport::new(source, Detail::Parts, "local store: no quota");
-    match kind {
-        LocalKind::Maildir => scan_maildir(root, filter, &mut report)?,
-        LocalKind::Mbox => scan_mbox(root, filter, &mut report)?,
-    }
-    Ok(report)
+    Ok(scan_keeping(kind, root, filter, Keep::All, source)?.0)
 }
 
-fn record(report: &mut AttachmentsReport, filter: &Filter, inspected: Inspected) {
+/// [`scan`], keeping in memory only what `keep` says; the counts are of every finding.
+pub fn scan_keeping(
+    kind: LocalKind,
+    root: &Path,
+    filter: &Filter,
+    keep: Keep,
+    source: String,
+) -> anyhow::Result<(AttachmentsReport, Counts)> {
+    let mut report = AttachmentsReport::new(source, Detail::Parts, "local store: no quota");
+    let mut found = Collector::new(keep);
+    match kind {
+        LocalKind::Maildir => scan_maildir(root, filter, &mut report, &mut found)?,
+        LocalKind::Mbox => scan_mbox(root, filter, &mut report, &mut found)?,
+    }
+    let counts = found.finish(&mut report);
+    Ok((report, counts))
+}
+
+fn record(report: &mut AttachmentsReport, found: &mut Collector, filter: &Filter, inspected: Inspected) {
     report.candidates += 1;
     if !inspected.complete {
         report.not_fully_parsed += 1;
     }
     if let Some(f) = filter.apply(inspected.finding) {
-        report.messages.push(f);
+        found.add(f);
     }
 }
 
-fn scan_maildir(root: &Path, filter: &Filter, report: &mut AttachmentsReport) -> anyhow::Result<()> {
+fn scan_maildir(
+    root: &Path,
+    filter: &Filter,
+    report: &mut AttachmentsReport,
+    found: &mut Collector,
+) -> anyhow::Result<()> {
     if let Some(q) = maildir_quota(root) {
         report.quota = QuotaInfo::Reported { roots: vec![q] };
     }
@@ -272,7 +293,7 @@ fn scan_maildir(root: &Path, filter: &Filter, report: &mut AttachmentsReport) ->
                 continue;
             }
             let locator = Locator::File { path: m.path.display().to_string() };
-            record(report, filter, inspect(&raw, filter.min_size, &folder.name, locator, m.received));
+            record(report, found, filter, inspect(&raw, filter.min_size, &folder.name, locator, m.received));
         }
         if messages.vanished() {
             report.notes.push(format!("folder \"{}\" vanished during the scan", folder.name));
@@ -287,7 +308,12 @@ fn maildir_quota(root: &Path) -> Option<crate::model::QuotaRoot> {
     maildir::parse_maildirsize(io::BufReader::new(file)).ok().flatten()
 }
 
-fn scan_mbox(root: &Path, filter: &Filter, report: &mut AttachmentsReport) -> anyhow::Result<()> {
+fn scan_mbox(
+    root: &Path,
+    filter: &Filter,
+    report: &mut AttachmentsReport,
+    found: &mut Collector,
+) -> anyhow::Result<()> {
     for folder in mbox::folders(root)? {
         if !filter.keeps_folder(&folder.name) {
             continue;
@@ -305,7 +331,7 @@ fn scan_mbox(root: &Path, filter: &Filter, report: &mut AttachmentsReport) -> an
                 continue;
             }
             let locator = Locator::Mbox { path: m.path.display().to_string(), offset: m.offset };
-            record(report, filter, inspect(&raw, filter.min_size, &folder.name, locator, m.received));
+            record(report, found, filter, inspect(&raw, filter.min_size, &folder.name, locator, m.received));
         }
     }
     Ok(())

@@ -1,5 +1,13 @@
 //! What `attachments` reports: each message's findings, the filters that select them,
 //! the totals against the quota, the monitoring verdict and the archive command line.
+//!
+//! A scan hands its findings to a [`Collector`], which counts every one as it comes and
+//! keeps only what the output prints ([`Keep`]): all of them for a full list, the first
+//! N for `--top N`, none for a Nagios line. Memory then depends on N, not on the mailbox.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use globset::GlobSet;
 use jiff::Timestamp;
@@ -142,6 +150,8 @@ impl Filter {
             return None;
         }
         m.attachments.retain(|a| a.size >= self.min_size && self.keeps_type(&a.mime_type));
+        // A finding may be kept until the end: no spare room (a vector grows by 4 at first).
+        m.attachments.shrink_to_fit();
         (!m.attachments.is_empty()).then_some(m)
     }
 }
@@ -198,6 +208,19 @@ pub struct Totals {
     pub freed_share_of_quota: Option<f64>,
 }
 
+impl Totals {
+    /// The monitoring verdict: the share of the quota held by the attachments found,
+    /// against the thresholds. Without a quota there is nothing to compare: UNKNOWN.
+    pub fn status(&self, t: &Thresholds) -> Status {
+        match self.attachment_share_of_quota {
+            None => Status::Unknown,
+            Some(p) if p >= t.crit => Status::Critical,
+            Some(p) if p >= t.warn => Status::Warning,
+            Some(_) => Status::Ok,
+        }
+    }
+}
+
 impl AttachmentsReport {
     /// An empty report, before the scan: no findings, the quota not (yet) read for
     /// `no_quota`'s reason.
@@ -214,14 +237,21 @@ impl AttachmentsReport {
         }
     }
 
+    /// The totals of the messages held (every finding, unless a [`Collector`] kept fewer:
+    /// then see [`Self::totals_of`]).
     pub fn totals(&self) -> Totals {
-        let attachments = self.messages.iter().map(|m| m.attachments.len() as u64).sum();
-        let attachment_bytes = self.messages.iter().flat_map(|m| &m.attachments).map(|a| a.size).sum();
-        let message_bytes = self.messages.iter().map(|m| m.size).sum();
+        let mut counts = Counts::default();
+        self.messages.iter().for_each(|m| counts.add(m));
+        self.totals_of(counts)
+    }
+
+    /// The totals of `counts` (from [`Collector::finish`]), with the shares of the quota.
+    pub fn totals_of(&self, counts: Counts) -> Totals {
+        let Counts { messages, attachments, attachment_bytes, message_bytes } = counts;
         let quota_limit = quota::fullest_storage(self.quota.roots()).map(|r| r.limit).filter(|&l| l > 0);
         let share = |b: u64| quota_limit.map(|l| b as f64 * 100.0 / l as f64);
         Totals {
-            messages: self.messages.len() as u64,
+            messages,
             attachments,
             attachment_bytes,
             message_bytes,
@@ -231,29 +261,16 @@ impl AttachmentsReport {
         }
     }
 
-    /// The monitoring verdict: the share of the quota held by the attachments found,
-    /// against the thresholds. Without a quota there is nothing to compare: UNKNOWN.
+    /// The monitoring verdict of the messages held (see [`Totals::status`]).
     pub fn status(&self, t: &Thresholds) -> Status {
-        match self.totals().attachment_share_of_quota {
-            None => Status::Unknown,
-            Some(p) if p >= t.crit => Status::Critical,
-            Some(p) if p >= t.warn => Status::Warning,
-            Some(_) => Status::Ok,
-        }
+        self.totals().status(t)
     }
 
     /// The (message, attachment) rows in `sort` order, at most `top` of them. With
     /// [`Detail::Messages`] there are no rows: see [`Self::sorted_messages`].
     pub fn rows(&self, sort: AttachmentSort, top: Option<usize>) -> Vec<(&MessageFinding, &Attachment)> {
         let mut rows: Vec<_> = self.messages.iter().flat_map(|m| m.attachments.iter().map(move |a| (m, a))).collect();
-        match sort {
-            AttachmentSort::Size => {
-                rows.sort_by(|x, y| y.1.size.cmp(&x.1.size).then_with(|| order(x.0, y.0)).then(x.1.part.cmp(&y.1.part)))
-            }
-            AttachmentSort::Date => {
-                rows.sort_by(|x, y| by_date(x.0, y.0).then_with(|| order(x.0, y.0)).then(x.1.part.cmp(&y.1.part)))
-            }
-        }
+        rows.sort_by(|x, y| row_order(sort, *x, *y));
         rows.truncate(top.unwrap_or(usize::MAX));
         rows
     }
@@ -261,34 +278,189 @@ impl AttachmentsReport {
     /// The messages in `sort` order (by message size for [`AttachmentSort::Size`]).
     pub fn sorted_messages(&self, sort: AttachmentSort, top: Option<usize>) -> Vec<&MessageFinding> {
         let mut out: Vec<_> = self.messages.iter().collect();
-        match sort {
-            AttachmentSort::Size => out.sort_by(|x, y| y.size.cmp(&x.size).then_with(|| order(x, y))),
-            AttachmentSort::Date => out.sort_by(|x, y| by_date(x, y).then_with(|| order(x, y))),
-        }
+        out.sort_by(|x, y| message_order(sort, x, y));
         out.truncate(top.unwrap_or(usize::MAX));
         out
     }
 }
 
+/// The order of [`AttachmentsReport::rows`]: a total order (folder, place in the folder and
+/// part number break ties).
+fn row_order(sort: AttachmentSort, x: (&MessageFinding, &Attachment), y: (&MessageFinding, &Attachment)) -> Ordering {
+    let first = match sort {
+        AttachmentSort::Size => y.1.size.cmp(&x.1.size),
+        AttachmentSort::Date => by_date(x.0, y.0),
+    };
+    first.then_with(|| order(x.0, y.0)).then(x.1.part.cmp(&y.1.part))
+}
+
+/// The order of [`AttachmentsReport::sorted_messages`].
+fn message_order(sort: AttachmentSort, x: &MessageFinding, y: &MessageFinding) -> Ordering {
+    let first = match sort {
+        AttachmentSort::Size => y.size.cmp(&x.size),
+        AttachmentSort::Date => by_date(x, y),
+    };
+    first.then_with(|| order(x, y))
+}
+
 /// Undated messages last.
-fn by_date(x: &MessageFinding, y: &MessageFinding) -> std::cmp::Ordering {
+fn by_date(x: &MessageFinding, y: &MessageFinding) -> Ordering {
     match (x.date, y.date) {
         (Some(a), Some(b)) => a.cmp(&b),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
     }
 }
 
 /// A stable tie-break: folder, then place in the folder.
-fn order(x: &MessageFinding, y: &MessageFinding) -> std::cmp::Ordering {
-    let key = |m: &MessageFinding| match &m.locator {
-        Locator::Imap { uid, .. } => (u64::from(*uid), String::new()),
-        Locator::File { path } => (0, path.clone()),
-        Locator::Mbox { path, offset } => (*offset, path.clone()),
-        Locator::Pop { number, .. } => (u64::from(*number), String::new()),
-    };
+fn order(x: &MessageFinding, y: &MessageFinding) -> Ordering {
+    fn key(m: &MessageFinding) -> (u64, &str) {
+        match &m.locator {
+            Locator::Imap { uid, .. } => (u64::from(*uid), ""),
+            Locator::File { path } => (0, path),
+            Locator::Mbox { path, offset } => (*offset, path),
+            Locator::Pop { number, .. } => (u64::from(*number), ""),
+        }
+    }
     x.folder.cmp(&y.folder).then_with(|| key(x).cmp(&key(y)))
+}
+
+/// What a scan keeps of its findings in memory: the output decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every finding (the whole list is printed).
+    All,
+    /// Only what the `n` first rows and the `n` first messages in this order need
+    /// (`--top n`): memory bounded by `n`, not by the number of findings.
+    Top(AttachmentSort, usize),
+    /// None: only the totals are printed (`--format nagios`).
+    Nothing,
+}
+
+/// Collects a scan's findings: counts every one on the fly, keeps what [`Keep`] says.
+///
+/// With [`Keep::Top`], two bounded heaps hold the `n` best rows and the `n` best messages
+/// so far (worst on top, evicted first); a message stays while one of them refers to it.
+/// The kept messages hold all their attachments, so [`AttachmentsReport::rows`] and
+/// [`AttachmentsReport::sorted_messages`] on them give the same first `n` as on every
+/// finding: ties are broken by scan order, as the stable sort over all of them would.
+#[derive(Debug)]
+pub struct Collector {
+    keep: Keep,
+    counts: Counts,
+    seq: u64,
+    all: Vec<MessageFinding>,
+    rows: BinaryHeap<Ranked>,
+    messages: BinaryHeap<Ranked>,
+}
+
+/// Figures over every finding, counted as they come (see [`Totals`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub messages: u64,
+    pub attachments: u64,
+    pub attachment_bytes: u64,
+    pub message_bytes: u64,
+}
+
+impl Counts {
+    fn add(&mut self, m: &MessageFinding) {
+        self.messages += 1;
+        self.attachments += m.attachments.len() as u64;
+        self.attachment_bytes += m.attachments.iter().map(|a| a.size).sum::<u64>();
+        self.message_bytes += m.size;
+    }
+}
+
+/// A kept message in a heap: a row (`part` is the attachment's index) or the message
+/// itself (`part` is `None`), ordered worst last, then by scan order.
+#[derive(Debug)]
+struct Ranked {
+    sort: AttachmentSort,
+    seq: u64,
+    part: Option<usize>,
+    message: Arc<MessageFinding>,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let by_rank = match (self.part, other.part) {
+            (Some(a), Some(b)) => row_order(
+                self.sort,
+                (&self.message, &self.message.attachments[a]),
+                (&other.message, &other.message.attachments[b]),
+            ),
+            _ => message_order(self.sort, &self.message, &other.message),
+        };
+        by_rank.then(self.seq.cmp(&other.seq))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl Collector {
+    pub fn new(keep: Keep) -> Collector {
+        Collector {
+            keep,
+            counts: Counts::default(),
+            seq: 0,
+            all: Vec::new(),
+            rows: BinaryHeap::new(),
+            messages: BinaryHeap::new(),
+        }
+    }
+
+    /// Counts a finding (already filtered) and keeps it if the output may need it.
+    pub fn add(&mut self, m: MessageFinding) {
+        self.counts.add(&m);
+        let seq = self.seq;
+        self.seq += 1;
+        let (sort, n) = match self.keep {
+            Keep::All => return self.all.push(m),
+            Keep::Nothing => return,
+            Keep::Top(sort, n) => (sort, n),
+        };
+        let message = Arc::new(m);
+        let push = |heap: &mut BinaryHeap<Ranked>, part| {
+            heap.push(Ranked { sort, seq, part, message: Arc::clone(&message) });
+            if heap.len() > n {
+                heap.pop();
+            }
+        };
+        for i in 0..message.attachments.len() {
+            push(&mut self.rows, Some(i));
+        }
+        push(&mut self.messages, None);
+    }
+
+    /// The kept messages, in scan order, into `report.messages`; the counts of every one.
+    pub fn finish(self, report: &mut AttachmentsReport) -> Counts {
+        let Collector { counts, all, rows, messages, .. } = self;
+        let mut kept: Vec<(u64, Arc<MessageFinding>)> =
+            rows.into_iter().chain(messages).map(|r| (r.seq, r.message)).collect();
+        kept.sort_by_key(|(seq, _)| *seq);
+        kept.dedup_by_key(|(seq, _)| *seq);
+        if report.messages.is_empty() {
+            report.messages = all;
+        } else {
+            report.messages.extend(all);
+        }
+        report.messages.extend(kept.into_iter().map(|(_, m)| Arc::unwrap_or_clone(m)));
+        counts
+    }
 }
 
 /// The `mailsweep archive` command line that moves the messages found to local folders
@@ -436,6 +608,65 @@ mod tests {
         let msgs: Vec<_> = r.sorted_messages(AttachmentSort::Size, Some(1)).iter().map(|m| m.size).collect();
         assert_eq!(msgs, [1700]);
         assert_eq!(r.rows(AttachmentSort::Size, None)[0].1.disposition, Disposition::Inline);
+    }
+
+    /// Whatever the findings, a collector keeping the top `n` gives the same first `n`
+    /// rows and messages as the whole list, and the same totals; `Nothing` keeps none.
+    #[test]
+    fn collectors_keep_the_top_rows_and_count_everything() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let folders = ["INBOX", "Archives", "Sent"];
+        let findings: Vec<MessageFinding> = (0..300)
+            .map(|i| {
+                // Few distinct sizes and dates: many ties, broken by folder, uid, part.
+                let atts =
+                    (0..1 + next(3)).map(|p| att(&(p + 2).to_string(), "image/png", 100 * (1 + next(4)))).collect();
+                let date = ["2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"].get(next(3) as usize).copied();
+                let mut m = msg(folders[next(3) as usize], i, date, atts);
+                m.size = 1000 * (1 + next(3));
+                m
+            })
+            .collect();
+        let mut whole = report(None);
+        whole.messages = findings.clone();
+        for sort in [AttachmentSort::Size, AttachmentSort::Date] {
+            for n in [0, 1, 7, 50, 1000] {
+                let mut c = Collector::new(Keep::Top(sort, n));
+                findings.iter().cloned().for_each(|m| c.add(m));
+                let mut kept = report(None);
+                kept.messages.clear();
+                let counts = c.finish(&mut kept);
+                assert!(kept.messages.len() <= 2 * n, "{sort:?} {n}");
+                assert_eq!(kept.totals_of(counts), whole.totals(), "{sort:?} {n}");
+                let rows = |r: &AttachmentsReport| {
+                    r.rows(sort, Some(n)).iter().map(|(m, a)| (m.locator.clone(), a.part.clone())).collect::<Vec<_>>()
+                };
+                assert_eq!(rows(&kept), rows(&whole), "{sort:?} {n}");
+                let msgs = |r: &AttachmentsReport| {
+                    r.sorted_messages(sort, Some(n)).iter().map(|m| m.locator.clone()).collect::<Vec<_>>()
+                };
+                assert_eq!(msgs(&kept), msgs(&whole), "{sort:?} {n}");
+            }
+        }
+        let mut c = Collector::new(Keep::Nothing);
+        findings.iter().cloned().for_each(|m| c.add(m));
+        let mut none = report(None);
+        none.messages.clear();
+        let counts = c.finish(&mut none);
+        assert!(none.messages.is_empty());
+        assert_eq!(none.totals_of(counts), whole.totals());
+        let mut c = Collector::new(Keep::All);
+        findings.iter().cloned().for_each(|m| c.add(m));
+        let mut all = report(None);
+        all.messages.clear();
+        c.finish(&mut all);
+        assert_eq!(all.messages, findings);
     }
 
     #[test]
