@@ -229,9 +229,7 @@ async fn find_attachments(t: &Target, creds: Option<&Credentials>) -> Result<Att
     match (&t.spec, creds) {
         (SourceSpec::Server(s), Some(c)) => match s.protocol {
             Protocol::Imap => imap::attachments(s, &t.net, c, &filter, source).await,
-            Protocol::Pop3 => {
-                pop::attachments::attachments(s, &t.net, c, s.security == Security::Plain, &filter, false, source).await
-            }
+            Protocol::Pop3 => pop::attachments::attachments(s, &t.net, c, &filter, false, source).await,
         },
         (SourceSpec::Maildir(p), _) => {
             local(p, store::LocalKind::Maildir, move |k, r| store::attachments::scan(k, r, &filter, source)).await

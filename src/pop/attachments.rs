@@ -22,12 +22,11 @@ pub async fn attachments(
     spec: &ServerSpec,
     net: &NetSettings,
     creds: &Credentials,
-    allow_plaintext: bool,
     filter: &Filter,
     download: bool,
     source: String,
 ) -> Result<AttachmentsReport> {
-    Ok(scan(spec, net, creds, allow_plaintext, filter, download, Keep::All, source).await?.0)
+    Ok(attachments_keeping(spec, net, creds, filter, download, Keep::All, source).await?.0)
 }
 
 /// [`attachments`], keeping in memory only what `keep` says; the counts are of every
@@ -41,21 +40,7 @@ pub async fn attachments_keeping(
     keep: Keep,
     source: String,
 ) -> Result<(AttachmentsReport, Counts)> {
-    let plaintext = spec.security == crate::model::Security::Plain;
-    scan(spec, net, creds, plaintext, filter, download, keep, source).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn scan(
-    spec: &ServerSpec,
-    net: &NetSettings,
-    creds: &Credentials,
-    allow_plaintext: bool,
-    filter: &Filter,
-    download: bool,
-    keep: Keep,
-    source: String,
-) -> Result<(AttachmentsReport, Counts)> {
+    let allow_plaintext = spec.security == crate::model::Security::Plain;
     let mut found = Collector::new(keep);
     let mut report = AttachmentsReport {
         source: source.clone(),
