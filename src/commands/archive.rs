@@ -825,16 +825,17 @@ impl<S: MessageSource> FolderRun<'_, S> {
             // to the bytes received (their check, taken as they arrived; see
             // store::archive::digest for why this check and not a second SHA-256).
             let mut verified = Vec::new();
-            let mut reader = (!entries.is_empty())
-                .then(|| mboxrd::CopyReader::open(&path).map_err(|err| crate::store::io_reason(&err)));
+            let mut reader = None;
             for (e, check) in entries {
-                let back = match reader.as_mut() {
-                    Some(Ok(r)) => r.check(e.member, e.offset, e.stored, e.added_newline),
-                    Some(Err(why)) => {
+                let opened = reader.get_or_insert_with(|| {
+                    mboxrd::CopyReader::open(&path).map_err(|err| crate::store::io_reason(&err))
+                });
+                let back = match opened {
+                    Ok(r) => r.check(e.member, e.offset, e.stored, e.added_newline),
+                    Err(why) => {
                         self.unverified(&e, why);
                         continue;
                     }
-                    None => unreachable!("a reader for every batch with entries"),
                 };
                 match back {
                     Ok((got, size)) if got == check && size == e.size => verified.push(e),
