@@ -267,56 +267,44 @@ impl SlotTable {
         prefetch(&self.entries[self.home(key)]);
     }
 
-    /// The slot of the first entry for `key`, unchecked (for prefetching).
-    fn peek(&self, key: u32) -> Option<u32> {
+    /// Probes for the first entry for `key` whose slot `is` accepts: `Ok(index)` of that
+    /// entry, or `Err(index)` of the empty entry that ends the probe.
+    #[inline]
+    fn probe(&self, key: u32, mut is: impl FnMut(u32) -> bool) -> Result<usize, usize> {
         let mask = self.entries.len() - 1;
         let mut i = self.home(key);
         loop {
             let e = self.entries[i];
             if e == EMPTY {
-                return None;
+                return Err(i);
             }
-            if (e >> 32) as u32 == key {
-                return Some(e as u32);
+            if (e >> 32) as u32 == key && is(e as u32) {
+                return Ok(i);
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// The slot of the first entry for `key`, unchecked (for prefetching).
+    fn peek(&self, key: u32) -> Option<u32> {
+        self.find(key, |_| true)
     }
 
     /// The slot of the first entry for `key` that `is` accepts.
-    fn find(&self, key: u32, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
-        let mask = self.entries.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let e = self.entries[i];
-            if e == EMPTY {
-                return None;
-            }
-            if (e >> 32) as u32 == key && is(e as u32) {
-                return Some(e as u32);
-            }
-            i = (i + 1) & mask;
-        }
+    fn find(&self, key: u32, is: impl FnMut(u32) -> bool) -> Option<u32> {
+        self.probe(key, is).ok().map(|i| self.entries[i] as u32)
     }
 
     /// Points `key` to `slot`, replacing the first entry for `key` that `is` accepts.
-    fn insert(&mut self, key: u32, slot: u32, mut is: impl FnMut(u32) -> bool) {
-        let mask = self.entries.len() - 1;
+    fn insert(&mut self, key: u32, slot: u32, is: impl FnMut(u32) -> bool) {
         let entry = (u64::from(key) << 32) | u64::from(slot);
-        let mut i = self.home(key);
-        loop {
-            let e = self.entries[i];
-            if e == EMPTY {
-                break;
-            }
-            if (e >> 32) as u32 == key && is(e as u32) {
+        match self.probe(key, is) {
+            Ok(i) => self.entries[i] = entry,
+            Err(i) => {
                 self.entries[i] = entry;
-                return;
+                self.len += 1;
             }
-            i = (i + 1) & mask;
         }
-        self.entries[i] = entry;
-        self.len += 1;
     }
 
     /// Whether an insert should first rebuild the table.
@@ -326,19 +314,8 @@ impl SlotTable {
 
     /// Removes the entry `key -> slot`, if there is one.
     fn remove(&mut self, key: u32, slot: u32) {
+        let Ok(i) = self.probe(key, |s| s == slot) else { return };
         let mask = self.entries.len() - 1;
-        let entry = (u64::from(key) << 32) | u64::from(slot);
-        let mut i = self.home(key);
-        loop {
-            let e = self.entries[i];
-            if e == EMPTY {
-                return;
-            }
-            if e == entry {
-                break;
-            }
-            i = (i + 1) & mask;
-        }
         self.len -= 1;
         // Backward shift: move up the entries of the run that may sit at the hole.
         let mut hole = i;
