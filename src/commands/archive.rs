@@ -107,7 +107,10 @@ pub async fn run(global: &GlobalArgs, args: ArchiveArgs) -> Result<ExitCode> {
         (SourceSpec::Server(s), Some(c)) if s.protocol == Protocol::Pop3 => {
             pop_run(target, c, &opts, &confirm, &mut report).await
         }
-        (SourceSpec::Maildir(_) | SourceSpec::Mbox(_), _) => local_run(target, &opts, &confirm, &mut report).await,
+        (SourceSpec::Maildir(root), _) => {
+            local_run(target, LocalKind::Maildir, root, &opts, &confirm, &mut report).await
+        }
+        (SourceSpec::Mbox(root), _) => local_run(target, LocalKind::Mbox, root, &opts, &confirm, &mut report).await,
         _ => Err(error::usage("archive works on IMAP, POP3, Maildir and mbox sources")),
     };
     let opts_render = super::render_options(global.color, Default::default());
@@ -1232,14 +1235,15 @@ fn maildirsize_quota(root: &Path) -> Option<(u64, u64)> {
 /// Returns `None` when the user declined.
 async fn local_run(
     target: &Target,
+    kind: LocalKind,
+    root: &std::path::Path,
     opts: &Options,
     confirm: &Confirm,
     report: &mut ArchiveReport,
 ) -> Result<Option<()>> {
-    let (kind, root, scheme) = match &target.spec {
-        SourceSpec::Maildir(p) => (LocalKind::Maildir, p, "maildir"),
-        SourceSpec::Mbox(p) => (LocalKind::Mbox, p, "mbox"),
-        _ => unreachable!("local target"),
+    let scheme = match kind {
+        LocalKind::Maildir => "maildir",
+        LocalKind::Mbox => "mbox",
     };
     let all = tokio::task::block_in_place(|| crate::store::archive::local::folders(kind, root))?;
     let source = canonical(root).map_err(|e| crate::store::io_failure("resolve the path of", root, &e))?;
