@@ -58,6 +58,17 @@ fn in_folder(folder: &str, days: i64, now: i64) -> SeedMessage {
     .date(now - days * DAY)
 }
 
+/// Seeds Trash with messages of 40, 35, 31, 29, 20 and 5 days (an expiry at 30 days takes
+/// four), Junk with messages of `junk_days`, and INBOX with one of yesterday; returns now.
+fn seed_trash(d: &Dovecot, u: &User, junk_days: &[i64]) -> i64 {
+    let now = now_unix();
+    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
+    seed.extend(junk_days.iter().map(|&a| in_folder("Junk", a, now)));
+    seed.push(msg(0, now - DAY));
+    d.seed(&u.name, &seed);
+    now
+}
+
 fn folder<'a>(v: &'a Value, name: &str) -> &'a Value {
     v["folders"].as_array().unwrap().iter().find(|f| f["folder"] == name).unwrap_or_else(|| panic!("no {name}: {v:#}"))
 }
@@ -577,10 +588,7 @@ fn watch_with_nothing_happening_ends_after_for_with_nothing_wrong() {
 fn snapshot_reads_a_trash_expiry_by_doveadm_as_a_fixed_age_of_30_days() {
     let d = Dovecot::start();
     let u = user(&d);
-    let now = now_unix();
-    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
-    seed.push(msg(0, now - DAY));
-    d.seed(&u.name, &seed);
+    let now = seed_trash(&d, &u, &[]);
     let t = TestDir::new();
     let out = snapshot(&t, &d, &imaps(&d, &u), &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -641,10 +649,7 @@ fn snapshot_reads_a_trash_expiry_by_doveadm_as_a_fixed_age_of_30_days() {
 fn snapshot_tells_a_user_emptying_the_trash_from_an_expiry() {
     let d = Dovecot::start();
     let u = user(&d);
-    let now = now_unix();
-    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
-    seed.push(msg(0, now - DAY));
-    d.seed(&u.name, &seed);
+    seed_trash(&d, &u, &[]);
     let t = TestDir::new();
     assert_eq!(snapshot(&t, &d, &imaps(&d, &u), &[]).status.code(), Some(0));
 
@@ -716,11 +721,7 @@ fn snapshot_reads_dovecot_autoexpunge_by_the_save_date() {
 fn watch_reports_a_trash_expiry_and_junk_emptied_by_hand() {
     let d = Dovecot::start();
     let u = user(&d);
-    let now = now_unix();
-    let mut seed: Vec<SeedMessage> = [40, 35, 31, 29, 20, 5].iter().map(|&a| in_folder("Trash", a, now)).collect();
-    seed.extend([10, 2, 0].iter().map(|&a| in_folder("Junk", a, now)));
-    seed.push(msg(0, now - DAY));
-    d.seed(&u.name, &seed);
+    seed_trash(&d, &u, &[10, 2, 0]);
     let mut w = Watch::start(&d, &u, &["--folders-every", "1s"]);
     let started = w.wait_for("started", |v| v["event"] == "started");
     assert_eq!(started["watched_folders"], serde_json::json!(["Trash", "Junk"]));
