@@ -112,10 +112,19 @@ impl<'a> Scanner<'a> {
         self.pending.clear();
         let data = block.data;
         let Scanned { lines, relevant, unparsable, items, counters } = s;
+        // The timestamp of the line before and the bytes it was read from (with the space
+        // after it): a line starting with the same bytes has the same timestamp.
+        let mut last_time: Option<(RawTime, Prefix)> = None;
         input::block_lines(block, |line| {
             *lines += 1;
             let Some(line) = line else { return };
-            let Some((raw, rest)) = time::parse(line) else {
+            let parsed = match &last_time {
+                Some((raw, prefix)) if prefix.starts(line) => Some((*raw, &line[prefix.len..])),
+                _ => time::parse(line).inspect(|&(raw, rest)| {
+                    last_time = Prefix::of(&line[..line.len() - rest.len()]).map(|p| (raw, p));
+                }),
+            };
+            let Some((raw, rest)) = parsed else {
                 // No timestamp: relevant only if a Dovecot line (log_timestamp = "" is not supported).
                 if matches!(line::parse(line), Ok(Some(_)) | Err(_)) {
                     *relevant += 1;
@@ -265,6 +274,28 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The bytes a timestamp was read from (with the space after it), 16 to 32 of them.
+struct Prefix {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Prefix {
+    fn of(s: &[u8]) -> Option<Prefix> {
+        let mut bytes = [0; 32];
+        bytes.get_mut(..s.len())?.copy_from_slice(s);
+        (s.len() >= 16).then_some(Prefix { bytes, len: s.len() })
+    }
+
+    /// Whether `line` starts with these bytes: two overlapping 16-byte comparisons.
+    #[inline]
+    fn starts(&self, line: &[u8]) -> bool {
+        let n = self.len;
+        let w = |s: &[u8], at: usize| s.get(at..at + 16).and_then(|b| <[u8; 16]>::try_from(b).ok());
+        line.len() >= n && w(line, 0) == w(&self.bytes, 0) && w(line, n - 16) == w(&self.bytes, n - 16)
+    }
+}
+
 /// A parsing thread's caches of the shared interners.
 #[derive(Default)]
 pub struct LocalNames {
@@ -292,5 +323,43 @@ impl Local {
             self.shared_ids.push(g.id_hashed(s, hash));
         }
         self.shared_ids[local]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines sharing a timestamp's bytes reuse its reading: every item has the timestamp
+    /// its own line gives, whatever the forms and lengths that follow one another.
+    #[test]
+    fn a_reused_timestamp_is_the_lines_own() {
+        let stamps = [
+            "Jan  1 00:00:05",
+            "Jan  1 00:00:05.123",
+            "Jan  1 00:00:05.1234567890123456",
+            "Jan  1 2026 00:00:05",
+            "Jan 01 00:00:05",
+            "2026-01-01T00:00:05+01:00",
+            "2026-01-01T00:00:05.123456+0100",
+            "2026-01-01T00:00:05Z",
+            "2026-01-01 00:00:05",
+            "2026-01-01T00:00:05.123456789012345678+01:00",
+        ];
+        let mut data = String::new();
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let stamp = stamps[(seed >> 33) as usize % stamps.len()];
+            let sep = if (seed >> 40).is_multiple_of(5) { "," } else { " " };
+            data.push_str(&format!("{stamp}{sep}pop3-login: Login: user=<u{}>, rip=192.0.2.1\n", seed % 3));
+        }
+        let (filter, shared) = (Filter::default(), SharedNames::default());
+        let mut scanned = Scanned::default();
+        Scanner::new(&filter, &shared).scan(&input::chunk_lines(data.as_bytes(), 0).unwrap(), &mut scanned);
+        let want: Vec<RawTime> = data.lines().filter_map(|l| time::parse(l.as_bytes()).map(|(raw, _)| raw)).collect();
+        assert!(want.len() > 1000, "most lines have a timestamp");
+        assert_eq!(scanned.items.iter().map(|i| i.raw).collect::<Vec<_>>(), want);
+        assert_eq!(scanned.items.len(), scanned.relevant as usize);
     }
 }
