@@ -5,13 +5,17 @@
 //! pid (the login line's `mpid=`, when a custom prefix logs `<pid>`), else (2.2, no ids)
 //! by user and protocol: the oldest open login of that user, counted as an ambiguous join
 //! when open logins from several addresses compete. Memory holds the open sessions (64
-//! bytes each, plus 16 in the indexes) and, per client, its sessions packed in a
-//! [`ClientLog`] (about 10 bytes each).
+//! bytes each, plus 16 in the indexes and 8 for its pid) and, per client, its sessions
+//! packed in a [`ClientLog`] (about 10 bytes each).
 //!
 //! This runs on one thread, in log order, for every login and logout: the records come with
 //! names already interned ([`SharedNames`]) and session ids fingerprinted, and the indexes
 //! of open sessions are flat tables of 8-byte entries (`SlotTable`), prefetched a few
 //! records ahead ([`Joiner::prefetch`]): with many sessions open they outgrow the caches.
+//! The pid index keeps the entries of closed sessions (removing them would cost a random
+//! access per close): they are checked against a compact array of the open sessions' pids,
+//! never against the sessions themselves. Evictions close many sessions at once, also with
+//! what each close touches prefetched a few closes ahead.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -400,6 +404,23 @@ impl ClientIndex {
         prefetch(&self.entries[self.home(ua, access)]);
     }
 
+    /// The index of `key`, if it has one.
+    fn get(&self, key: (u32, u32, Access)) -> Option<u32> {
+        let (ua, access) = Self::key(key);
+        let mask = self.entries.len() - 1;
+        let mut i = self.home(ua, access);
+        loop {
+            let (k, v) = self.entries[i];
+            if k == EMPTY {
+                return None;
+            }
+            if k == ua && v & 1 == access {
+                return Some(v >> 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// The index of `key`, or `new` (then recorded as its index).
     fn get_or_insert(&mut self, key: (u32, u32, Access), new: u32) -> u32 {
         let (ua, access) = Self::key(key);
@@ -448,8 +469,6 @@ struct Open {
     start: i64,
     user: u32,
     addr: u32,
-    /// When `HAS_PID`.
-    pid: u32,
     /// `NO_ID`: none.
     master: u32,
     /// Its client's index in [`Joiner::clients`].
@@ -458,19 +477,12 @@ struct Open {
     events: Option<Box<ImapTally>>,
     access: Access,
     protection: Protection,
-    flags: u8,
 }
-
-const HAS_PID: u8 = 2;
 
 impl Open {
     fn session(&self) -> Option<Fingerprint> {
         self.session
     }
-    fn pid(&self) -> Option<u32> {
-        (self.flags & HAS_PID != 0).then_some(self.pid)
-    }
-    #[allow(clippy::too_many_arguments)]
     fn new(
         user: u32,
         addr: u32,
@@ -479,20 +491,17 @@ impl Open {
         protection: Protection,
         master: Option<u32>,
         session: Option<Fingerprint>,
-        pid: Option<u32>,
     ) -> Open {
         Open {
             session,
             start,
             user,
             addr,
-            pid: pid.unwrap_or(0),
             master: master.unwrap_or(NO_ID),
             client: NO_ID,
             events: None,
             access,
             protection,
-            flags: if pid.is_some() { HAS_PID } else { 0 },
         }
     }
 }
@@ -567,12 +576,16 @@ pub struct Joiner {
     pub names: Arc<SharedNames>,
     master_user: Option<u32>,
     slab: Vec<Option<Open>>,
+    /// The pid of each slot's open session, `PID_SET | pid` (0: none, or free): the pid
+    /// index is checked against it, not against the slab (a random read per check).
+    slot_pids: Vec<u64>,
     free: Vec<u32>,
     live: usize,
     /// Session fingerprints (by [`session_key`]) to slots: no allocation per session.
     by_session: SlotTable,
     /// The newest session of each pid, if still open: entries are not removed when their
-    /// session closes, but checked on lookup (and dropped when the table is rebuilt).
+    /// session closes, but checked against `slot_pids` on lookup (and dropped when the
+    /// table is rebuilt).
     by_pid: SlotTable,
     /// Built on the first mail line without ids (Dovecot 2.2), then maintained.
     by_user: Option<FxMap<(u32, Access), Vec<u32>>>,
@@ -584,6 +597,13 @@ pub struct Joiner {
     pub server: FxMap<u32, ServerTally>,
     pub stats: JoinStats,
 }
+
+/// A [`Joiner::slot_pids`] entry's mark of a pid.
+const PID_SET: u64 = 1 << 32;
+
+/// In [`Ahead::slot`]: the record's session id is not in the index (a login not in the
+/// logs, or evicted): it may join by pid, or open a session of an unknown address.
+const MISS: u32 = NO_ID - 1;
 
 fn access(p: Proc) -> Access {
     if p == Proc::Pop3 { Access::Pop3 } else { Access::Imap }
@@ -597,8 +617,10 @@ impl Joiner {
     /// Prefetches, in stages, what [`Joiner::record`] will look up for the records ahead of
     /// `items[k]`, the next to be recorded: stage 0 asks for the index entries of the record
     /// 16 ahead; stage 1 (12 ahead) reads the session entry loaded by then and asks for its
-    /// open session; stage 2 (6 ahead) its client's log; stage 3 (2 ahead) the log's end.
-    /// What a stage found is kept in `ring` for the next stage: no lookup is done twice.
+    /// open session (none: the pid entry and the client of an unknown address, where an
+    /// unmatched logout goes); stage 2 (6 ahead) its client's log (and the pid's slot);
+    /// stage 3 (2 ahead) the log's end. What a stage found is kept in `ring` for the next
+    /// stage: no lookup is done twice.
     pub fn prefetch(&self, items: &[super::scan::Item], k: usize, ring: &mut Ahead) {
         const MASK: usize = Ahead::LEN - 1;
         if let Some(Some(r)) = items.get(k + 16).map(|i| i.rec.as_ref()) {
@@ -624,8 +646,8 @@ impl Joiner {
         if let Some(item) = items.get(j) {
             ring.slot[j & MASK] = match item.rec {
                 Some(
-                    Rec::Logout { id: Id { session: Some(s), .. }, .. }
-                    | Rec::Event { id: Id { session: Some(s), .. }, .. },
+                    Rec::Logout { proc, id: id @ Id { session: Some(s), .. }, .. }
+                    | Rec::Event { proc, id: id @ Id { session: Some(s), .. }, .. },
                 ) => {
                     match self.by_session.peek(session_key(s)) {
                         Some(slot) => {
@@ -635,7 +657,13 @@ impl Joiner {
                             }
                             slot
                         }
-                        None => NO_ID,
+                        None => {
+                            if let Some(pid) = id.pid {
+                                self.by_pid.prefetch(pid);
+                            }
+                            self.client_index.prefetch((id.user, UNKNOWN_ADDR, access(proc)));
+                            MISS
+                        }
                     }
                 }
                 _ => NO_ID,
@@ -644,14 +672,32 @@ impl Joiner {
         let j = k + 6;
         if j < items.len() {
             let slot = ring.slot[j & MASK];
-            ring.client[j & MASK] = match self.slab.get(slot as usize) {
-                Some(Some(open)) => {
-                    if let Some(log) = self.clients.get(open.client as usize) {
-                        prefetch(log);
+            ring.client[j & MASK] = if slot == MISS {
+                match items[j].rec {
+                    Some(Rec::Logout { proc, id, .. } | Rec::Event { proc, id, .. }) => {
+                        if let Some(s) = id.pid.and_then(|pid| self.by_pid.peek(pid))
+                            && let Some(p) = self.slot_pids.get(s as usize)
+                        {
+                            prefetch(p);
+                        }
+                        let client = self.client_index.get((id.user, UNKNOWN_ADDR, access(proc)));
+                        if let Some(log) = client.and_then(|c| self.clients.get(c as usize)) {
+                            prefetch(log);
+                        }
+                        client.unwrap_or(NO_ID)
                     }
-                    open.client
+                    _ => NO_ID,
                 }
-                _ => NO_ID,
+            } else {
+                match self.slab.get(slot as usize) {
+                    Some(Some(open)) => {
+                        if let Some(log) = self.clients.get(open.client as usize) {
+                            prefetch(log);
+                        }
+                        open.client
+                    }
+                    _ => NO_ID,
+                }
             };
         }
         let j = k + 2;
@@ -716,7 +762,7 @@ impl Joiner {
         } else {
             Protection::Plain
         };
-        self.insert(Open::new(user, addr, access(proc), t, protection, master, session, mpid));
+        self.insert(Open::new(user, addr, access(proc), t, protection, master, session), mpid);
         if self.live > MAX_OPEN {
             self.evict(t);
         }
@@ -729,7 +775,7 @@ impl Joiner {
 
     fn by_pid(&self, pid: u32) -> Option<u32> {
         let slot = self.by_pid.find(pid, |_| true)?;
-        (self.slab[slot as usize].as_ref().and_then(Open::pid) == Some(pid)).then_some(slot)
+        (self.slot_pids.get(slot as usize) == Some(&(PID_SET | u64::from(pid)))).then_some(slot)
     }
 
     /// The index of a client's log, made on first use.
@@ -748,17 +794,25 @@ impl Joiner {
         self.by_session.find(session_key(s), |i| slab[i as usize].as_ref().and_then(Open::session) == Some(s))
     }
 
-    fn insert(&mut self, mut open: Open) -> u32 {
+    fn insert(&mut self, mut open: Open, pid: Option<u32>) -> u32 {
         open.client = self.client((open.user, open.addr, open.access));
         let idx = match self.free.pop() {
-            Some(i) => i,
+            Some(i) => {
+                // The next login's slot: a slot freed by an eviction is no longer cached.
+                if let Some(&next) = self.free.last() {
+                    prefetch(&self.slab[next as usize]);
+                }
+                i
+            }
             None => {
                 self.slab.push(None);
+                self.slot_pids.push(0);
                 (self.slab.len() - 1) as u32
             }
         };
-        let (session, pid, key) = (open.session(), open.pid(), (open.user, open.access));
+        let (session, key) = (open.session(), (open.user, open.access));
         self.slab[idx as usize] = Some(open);
+        self.slot_pids[idx as usize] = pid.map_or(0, |p| PID_SET | u64::from(p));
         let slab = &self.slab;
         if let Some(s) = session {
             if self.by_session.full() {
@@ -769,8 +823,8 @@ impl Joiner {
         }
         if let Some(pid) = pid {
             if self.by_pid.full() {
-                let open = |e: u64| slab[e as u32 as usize].as_ref().and_then(Open::pid) == Some((e >> 32) as u32);
-                self.by_pid.rebuild(open);
+                let pids = &self.slot_pids;
+                self.by_pid.rebuild(|e| pids[e as u32 as usize] == PID_SET | (e >> 32));
             }
             self.by_pid.insert(pid, idx, |_| true);
         }
@@ -830,16 +884,12 @@ impl Joiner {
             return None;
         }
         self.stats.unmatched += 1;
-        Some(self.insert(Open::new(
-            id.user,
-            UNKNOWN_ADDR,
-            access(proc),
-            t,
-            Protection::Unknown,
-            None,
-            id.session,
-            id.pid,
-        )))
+        Some(
+            self.insert(
+                Open::new(id.user, UNKNOWN_ADDR, access(proc), t, Protection::Unknown, None, id.session),
+                id.pid,
+            ),
+        )
     }
 
     fn logout(&mut self, t: i64, proc: Proc, id: &Id, c: Counters) {
@@ -860,7 +910,8 @@ impl Joiner {
             return;
         }
         let Some(i) = self.find_or_open(t, proc, id) else { return };
-        let Some(open) = self.slab[i as usize].as_mut() else { return };
+        // A POP3 session's tally would be dropped when it closes (see `close`).
+        let Some(open) = self.slab[i as usize].as_mut().filter(|o| o.access == Access::Imap) else { return };
         let ev = open.events.get_or_insert_with(Box::default);
         match e {
             Ev::Expunge { trash, .. } => {
@@ -884,6 +935,7 @@ impl Joiner {
     /// Removes an open session and adds it to its client's log.
     fn close(&mut self, i: u32, end: Option<(i64, Counters)>) {
         let Some(open) = self.slab.get_mut(i as usize).and_then(Option::take) else { return };
+        self.slot_pids[i as usize] = 0;
         self.free.push(i);
         self.live -= 1;
         if let Some(s) = open.session() {
@@ -941,7 +993,28 @@ impl Joiner {
             .enumerate()
             .filter_map(|(i, o)| o.as_ref().filter(|o| now - o.start > STALE_SECS).map(|_| i as u32))
             .collect();
-        for i in stale {
+        self.close_unended(&stale);
+    }
+
+    /// Closes these open sessions (counter-less), in this order. They are many, at random
+    /// places of the indexes and client logs: what each close touches is prefetched a few
+    /// closes ahead, as [`Joiner::prefetch`] does for the records.
+    fn close_unended(&mut self, slots: &[u32]) {
+        const AHEAD: usize = 8;
+        for (n, &i) in slots.iter().enumerate() {
+            if let Some(Some(o)) = slots.get(n + AHEAD).and_then(|&j| self.slab.get(j as usize)) {
+                if let Some(s) = o.session {
+                    self.by_session.prefetch(session_key(s));
+                }
+                if let Some(log) = self.clients.get(o.client as usize) {
+                    prefetch(log);
+                }
+            }
+            if let Some(Some(o)) = slots.get(n + AHEAD / 2).and_then(|&j| self.slab.get(j as usize))
+                && let Some(log) = self.clients.get(o.client as usize)
+            {
+                log.prefetch_end();
+            }
             self.close(i, None);
         }
     }
@@ -949,12 +1022,10 @@ impl Joiner {
     /// Closes what is still open (sessions still running when the logs end) and frees the
     /// indexes of open sessions.
     pub fn finish(&mut self) {
-        for i in 0..self.slab.len() {
-            if self.slab[i].is_some() {
-                self.close(i as u32, None);
-            }
-        }
+        let open: Vec<u32> = (0..self.slab.len() as u32).filter(|&i| self.slab[i as usize].is_some()).collect();
+        self.close_unended(&open);
         self.slab = Vec::new();
+        self.slot_pids = Vec::new();
         self.free = Vec::new();
         self.by_session = SlotTable::default();
         self.by_pid = SlotTable::default();
@@ -1064,6 +1135,84 @@ mod tests {
                 assert_eq!(t.find(k, |_| true), Some(v));
             }
         }
+    }
+
+    /// The pid index (entries left behind on close, checked against `slot_pids`) finds the
+    /// newest session opened with a pid while it is open, and nothing once it closed, through
+    /// slot reuse and rebuilds of the table, as a map of the sessions does.
+    #[test]
+    fn pid_index_agrees_with_a_model() {
+        let mut j = Joiner::new(Filter::default());
+        // Sessions by serial number: the open ones and their slots; the newest of each pid.
+        let mut open: Vec<u64> = Vec::new();
+        let mut slots: std::collections::HashMap<u64, u32> = Default::default();
+        let mut newest: std::collections::HashMap<u32, u64> = Default::default();
+        let mut seed = 42u64;
+        for serial in 0..80_000u64 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let pid = (seed >> 33) as u32 % 2000;
+            if !(seed >> 20).is_multiple_of(3) || open.is_empty() {
+                let with_pid = !(seed >> 40).is_multiple_of(8);
+                let user = (seed >> 45) as u32 % 50;
+                let o = Open::new(user, 1, Access::Pop3, serial as i64, Protection::Tls, None, None);
+                let slot = j.insert(o, with_pid.then_some(pid));
+                open.push(serial);
+                slots.insert(serial, slot);
+                if with_pid {
+                    newest.insert(pid, serial);
+                }
+            } else {
+                let serial = open.swap_remove((seed >> 40) as usize % open.len());
+                j.close(slots.remove(&serial).unwrap(), None);
+            }
+            let expect = newest.get(&pid).and_then(|s| slots.get(s)).copied();
+            assert_eq!(j.by_pid(pid), expect, "serial {serial} pid {pid}");
+        }
+        assert_eq!(j.live, open.len());
+    }
+
+    /// An eviction (prefetching a few closes ahead) leaves the same client logs, stats and
+    /// free slots as closing the stale sessions one by one.
+    #[test]
+    fn eviction_closes_like_one_by_one() {
+        let mut a = Joiner::new(Filter::default());
+        let mut seed = 7u64;
+        for n in 0..5_000u32 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let session = Some(fingerprint(&n.to_le_bytes()));
+            let (user, addr) = ((seed >> 33) as u32 % 300, (seed >> 50) as u32 % 3);
+            let start = i64::from((seed >> 20) as u32 % 4) * STALE_SECS;
+            a.insert(Open::new(user, addr, Access::Imap, start, Protection::Plain, None, session), Some(n));
+            if n % 5 == 0 {
+                a.close(n / 2, Some((start + 9, Counters::default())));
+            }
+        }
+        let mut b = Joiner::new(Filter::default());
+        b.slab = a.slab.iter().map(|o| o.as_ref().map(|o| Open { events: None, ..*o })).collect();
+        (b.slot_pids, b.free, b.live, b.stats) = (a.slot_pids.clone(), a.free.clone(), a.live, a.stats);
+        (b.client_keys, b.clients) = (a.client_keys.clone(), a.clients.clone());
+        for (i, o) in b.slab.iter().enumerate() {
+            if let Some(s) = o.as_ref().and_then(Open::session) {
+                if b.by_session.full() {
+                    b.by_session.rebuild(|_| true);
+                }
+                b.by_session.insert(session_key(s), i as u32, |_| false);
+            }
+        }
+        let now = 3 * STALE_SECS + 1;
+        a.evict(now);
+        for i in 0..b.slab.len() {
+            if b.slab[i].as_ref().is_some_and(|o| now - o.start > STALE_SECS) {
+                b.close(i as u32, None);
+            }
+        }
+        assert_eq!((a.live, a.stats, &a.free, &a.slot_pids), (b.live, b.stats, &b.free, &b.slot_pids));
+        assert_eq!(format!("{:?}", a.clients), format!("{:?}", b.clients));
+        assert!(a.live > 0 && a.stats.unclosed > 0);
+        a.finish();
+        b.finish();
+        assert_eq!(format!("{:?}", a.clients), format!("{:?}", b.clients));
+        assert_eq!(a.stats, b.stats);
     }
 
     #[test]
