@@ -2,7 +2,7 @@
 //! [`ClientTimeline`]'s 20-40), replayed into a [`ClientTimeline`] in the same order when
 //! the report is built: the verdicts see exactly the sessions they would have seen.
 
-use crate::model::verdict::{ClientTimeline, ImapCounts, PopCounts, Protection, Session};
+use crate::model::verdict::{ClientTimeline, ImapCounts, PopCounts, Protection};
 
 /// A session's IMAP counts as the joiner keeps them: [`ImapCounts`] with folder ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,10 +90,44 @@ impl ClientLog {
     /// The timeline of these sessions; `user` and `folder` name interned ids.
     pub fn replay(&self, user: impl Fn(u32) -> String, folder: impl Fn(u32) -> String) -> ClientTimeline {
         let mut t = ClientTimeline::new();
+        self.replay_into(&mut t, user, folder);
+        t
+    }
+
+    /// Adds these sessions to `t` ([`ClientLog::replay`] into a timeline whose buffers are
+    /// reused).
+    pub fn replay_into(&self, t: &mut ClientTimeline, user: impl Fn(u32) -> String, folder: impl Fn(u32) -> String) {
+        self.each_session(|s| {
+            let master = s.master.map(&user);
+            // Folder names, if any, need a copy of the counts to hold them.
+            let named = s.imap.as_ref().filter(|(_, ids)| ids.n > 0).map(|(counts, ids)| {
+                let mut r = Reader { b: &self.bytes, p: ids.start };
+                ImapCounts { folders: (0..ids.n).map(|_| folder(r.get() as u32)).collect(), ..counts.clone() }
+            });
+            let imap = named.as_ref().or(s.imap.as_ref().map(|(counts, _)| counts));
+            t.add_parts(s.start, s.end, s.protection, master.as_deref(), s.pop.as_ref(), imap);
+        });
+    }
+
+    /// The sum of the POP sessions' `deleted` counters (wrapping, as the timeline's), without
+    /// building a timeline: what its status depends on.
+    pub fn pop_deleted(&self) -> u64 {
+        let mut sum = 0u64;
+        self.each_session(|s| {
+            if let Some(p) = &s.pop {
+                sum = sum.wrapping_add(p.deleted);
+            }
+        });
+        sum
+    }
+
+    /// Calls `f` on each session, in order. Inlined into its callers: the session's parts
+    /// then stay in registers instead of being copied from struct to struct.
+    #[inline(always)]
+    fn each_session(&self, mut f: impl FnMut(&Stored)) {
         let mut r = Reader { b: &self.bytes, p: 0 };
         let mut start = 0i64;
-        while r.p < r.b.len() {
-            let flags = r.b[r.p];
+        while let Some(&flags) = r.b.get(r.p) {
             r.p += 1;
             start = start.wrapping_add(r.signed());
             let end = (flags & HAS_END != 0).then(|| start.wrapping_add(r.signed()));
@@ -103,7 +137,7 @@ impl ClientLog {
                 2 => Protection::Plain,
                 _ => Protection::Unknown,
             };
-            let master = (flags & HAS_MASTER != 0).then(|| user(r.get() as u32));
+            let master = (flags & HAS_MASTER != 0).then(|| r.get() as u32);
             let pop = (flags & HAS_POP != 0).then(|| PopCounts {
                 top: r.get(),
                 retrieved: r.get(),
@@ -112,7 +146,7 @@ impl ClientLog {
                 messages: r.get().checked_sub(1),
             });
             let imap = (flags & HAS_IMAP != 0).then(|| {
-                let mut i = ImapCounts {
+                let i = ImapCounts {
                     flagged_deleted: r.get(),
                     expunged: r.get(),
                     trashed: r.get(),
@@ -121,12 +155,23 @@ impl ClientLog {
                     folders: Vec::new(),
                 };
                 let n = r.get();
-                i.folders = (0..n).map(|_| folder(r.get() as u32)).collect();
-                i
+                let ids = FolderIds { start: r.p, n };
+                for _ in 0..n {
+                    r.get();
+                }
+                (i, ids)
             });
-            t.add(&Session { start, end, protection, master, pop, imap });
+            f(&Stored { start, end, protection, master, pop, imap });
         }
-        t
+    }
+
+    /// Asks the CPU to load the start of the log, which [`ClientLog::replay_into`] reads first.
+    pub fn prefetch_start(&self) {
+        for at in [0, 64] {
+            if let Some(b) = self.bytes.get(at) {
+                super::join::prefetch(b);
+            }
+        }
     }
 
     /// Asks the CPU to load the end of the log, where the next session goes.
@@ -158,13 +203,42 @@ fn put_signed(b: &mut Vec<u8>, v: i64) {
     put(b, ((v << 1) ^ (v >> 63)) as u64);
 }
 
+/// A session as stored: names as ids, the IMAP folder ids left in the log (the range
+/// counts them: one varint each, read by [`ClientLog::replay_into`]).
+struct Stored {
+    start: i64,
+    end: Option<i64>,
+    protection: Protection,
+    master: Option<u32>,
+    pop: Option<PopCounts>,
+    imap: Option<(ImapCounts, FolderIds)>,
+}
+
+/// Where a session's folder ids start in the log, and how many there are.
+struct FolderIds {
+    start: usize,
+    n: u64,
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     p: usize,
 }
 
 impl Reader<'_> {
+    #[inline]
     fn get(&mut self) -> u64 {
+        // Most values take one byte.
+        match self.b.get(self.p) {
+            Some(&byte) if byte < 0x80 => {
+                self.p += 1;
+                u64::from(byte)
+            }
+            _ => self.get_long(),
+        }
+    }
+
+    fn get_long(&mut self) -> u64 {
         let mut v = 0u64;
         let mut shift = 0;
         while let Some(&byte) = self.b.get(self.p) {
@@ -187,7 +261,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::verdict::Access;
+    use crate::model::verdict::{Access, Session};
 
     #[test]
     fn replay_gives_the_timeline_of_the_sessions_pushed() {
@@ -247,6 +321,16 @@ mod tests {
         let replayed =
             log.replay(|id| if id == 7 { "admin".into() } else { "?".into() }, |id| folders[id as usize].into());
         assert_eq!(replayed.summary("a", Access::Pop3), direct.summary("a", Access::Pop3));
+        assert_eq!(log.pop_deleted(), direct.summary("a", Access::Pop3).totals.deleted);
+        let mut reused = ClientTimeline::new();
+        log.replay_into(&mut reused, |_| "x".into(), |_| "y".into());
+        reused.take_summary("b".into(), Access::Imap);
+        log.replay_into(
+            &mut reused,
+            |id| if id == 7 { "admin".into() } else { "?".into() },
+            |id| folders[id as usize].into(),
+        );
+        assert_eq!(reused.take_summary("a".into(), Access::Pop3), direct.summary("a", Access::Pop3));
         assert!(log.len() < 80, "{}", log.len());
     }
 }

@@ -35,7 +35,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::model::Status;
-use crate::model::verdict::{Access, BoxReport};
+use crate::model::verdict::{Access, BoxReport, ClientTimeline};
 
 pub use join::Filter;
 
@@ -96,18 +96,19 @@ pub struct Joined {
     pub stats: join::JoinStats,
     joiner: join::Joiner,
     names: join::Names,
-    /// The users seen, by name, with their clients.
+    /// The users seen, by name.
     users: Vec<UserClients>,
+    /// Their clients, each user's a range, in the order of the joiner's client logs.
+    clients: Vec<Client>,
 }
 
 /// A client of a user: (address id, protocol, index of its log).
 type Client = (u32, Access, u32);
 
-/// One user's clients: indexes in the joiner's client logs.
+/// One user: its id (named by the interner) and its range in [`Joined::clients`].
 struct UserClients {
-    name: String,
     user: u32,
-    clients: Vec<Client>,
+    clients: std::ops::Range<usize>,
 }
 
 /// Reads and joins the inputs in order (oldest first gives the best joins; any order works).
@@ -120,8 +121,8 @@ pub fn read(paths: &[PathBuf], opts: &Options) -> Result<Joined, InputError> {
     }
     joiner.finish();
     let names = joiner.take_names();
-    let users = users(&joiner, &names);
-    Ok(Joined { inputs, stats: joiner.stats, joiner, names, users })
+    let (users, clients) = users(&joiner.client_keys, joiner.server.keys().copied(), &names.users);
+    Ok(Joined { inputs, stats: joiner.stats, joiner, names, users, clients })
 }
 
 /// Boxes built (and rendered, see [`Joined::each_batch`]) per batch handed to a thread.
@@ -142,33 +143,65 @@ impl Joined {
 
     /// The report of the `i`th user by name: its clients' timelines replayed and judged.
     pub fn box_report(&self, i: usize) -> BoxReport {
+        thread_local! {
+            /// One timeline per thread, its buffers reused from client to client.
+            static TIMELINE: std::cell::RefCell<ClientTimeline> = Default::default();
+        }
         let u = &self.users[i];
         let (j, names) = (&self.joiner, &self.names);
-        let mut summaries: Vec<_> = u
-            .clients
-            .iter()
-            .map(|&(addr, access, client)| {
-                let address = if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { names.addrs.name(addr) };
-                join::timeline(&j.clients[client as usize], names).summary(&address, access)
-            })
-            .collect();
+        let mut summaries: Vec<_> = TIMELINE.with_borrow_mut(|t| {
+            self.clients[u.clients.clone()]
+                .iter()
+                .enumerate()
+                .map(|(k, &(addr, access, client))| {
+                    self.prefetch_ahead(u.clients.start + k);
+                    let address =
+                        if addr == join::UNKNOWN_ADDR { "unknown".to_string() } else { names.addrs.name(addr) };
+                    t.clear();
+                    j.clients[client as usize].replay_into(t, |id| names.users.name(id), |id| names.folders.name(id));
+                    t.take_summary(address, access)
+                })
+                .collect()
+        });
         summaries.sort_by(|a, b| (a.access, &a.address).cmp(&(b.access, &b.address)));
         let server = j.server.get(&u.user).map(|s| s.expunges(names)).unwrap_or_default();
-        BoxReport::new(u.name.clone(), summaries, server)
+        BoxReport::new(names.users.name(u.user), summaries, server)
     }
 
     /// The status of the `i`th user's report, without building it (see [`Joined::status`]).
     pub fn box_status(&self, i: usize) -> Status {
-        let warns = |&(_, access, client): &Client| {
-            access == Access::Pop3
-                && join::timeline(&self.joiner.clients[client as usize], &self.names).status(access) != Status::Ok
+        let u = &self.users[i];
+        let warns = |(k, &(_, access, client)): (usize, &Client)| {
+            self.prefetch_ahead(u.clients.start + k);
+            self.warns(access, client)
         };
-        if self.users[i].clients.iter().any(warns) { Status::Warning } else { Status::Ok }
+        if self.clients[u.clients.clone()].iter().enumerate().any(warns) { Status::Warning } else { Status::Ok }
+    }
+
+    /// Asks the CPU for the logs of the clients a few places after `at` in [`Joined::clients`]
+    /// (of this user or the next ones): the logs are scattered in memory and read once each,
+    /// in that order.
+    fn prefetch_ahead(&self, at: usize) {
+        let log = |n: usize| self.clients.get(at + n).map(|c| &self.joiner.clients[c.2 as usize]);
+        if let Some(log) = log(4) {
+            join::prefetch(log);
+        }
+        if let Some(log) = log(2) {
+            log.prefetch_start();
+        }
+    }
+
+    /// Whether a client makes its box's status worse than OK: it deletes by POP
+    /// ([`client_status`](crate::model::verdict::client_status)), which its log tells without
+    /// a timeline.
+    fn warns(&self, access: Access, client: u32) -> bool {
+        access == Access::Pop3 && self.joiner.clients[client as usize].pop_deleted() != 0
     }
 
     /// The worst status of all the boxes, without building them: only POP clients can make
     /// one worse than OK ([`ClientTimeline::status`](crate::model::verdict::ClientTimeline::status)),
-    /// so only their timelines are replayed, on one thread per core, up to the first warning.
+    /// so only their logs are read ([`ClientLog::pop_deleted`](client::ClientLog::pop_deleted)),
+    /// on one thread per core, up to the first warning.
     pub fn status(&self) -> Status {
         let clients = &self.joiner.client_keys;
         let batches = clients.len().div_ceil(STATUS_BATCH);
@@ -181,11 +214,7 @@ impl Joined {
                 }
                 let end = ((b + 1) * STATUS_BATCH).min(clients.len());
                 for (k, &(_, _, access)) in clients[b * STATUS_BATCH..end].iter().enumerate() {
-                    if access != Access::Pop3 {
-                        continue;
-                    }
-                    let log = &self.joiner.clients[b * STATUS_BATCH + k];
-                    if join::timeline(log, &self.names).status(access) != Status::Ok {
+                    if self.warns(access, (b * STATUS_BATCH + k) as u32) {
                         found.store(true, Ordering::Relaxed);
                         return;
                     }
@@ -294,16 +323,64 @@ impl Joined {
     }
 }
 
-fn users(j: &join::Joiner, names: &join::Names) -> Vec<UserClients> {
-    let mut by_user: std::collections::BTreeMap<String, (u32, Vec<Client>)> = Default::default();
-    for (client, &(user, addr, access)) in j.client_keys.iter().enumerate() {
-        let client = client as u32;
-        by_user.entry(names.users.name(user)).or_insert((user, Vec::new())).1.push((addr, access, client));
+/// The users, by name, and their clients: the users of `clients` (the joiner's client
+/// keys) and `server` (users with server expunges), each named once. Names are compared as
+/// the report shows them (lossy UTF-8, `?` for an unknown id) without allocating them; two
+/// ids with the same such name are one user (the first seen: by client, then by `server`
+/// order), with their clients in client order.
+fn users(
+    clients: &[(u32, u32, Access)],
+    server: impl Iterator<Item = u32>,
+    names: &join::Interner,
+) -> (Vec<UserClients>, Vec<Client>) {
+    const UNSEEN: usize = usize::MAX;
+    let server: Vec<u32> = server.collect();
+    let ids = clients.iter().map(|c| c.0).chain(server.iter().copied()).max().map_or(0, |m| m as usize + 1);
+    // When each id was first seen: its first client, else after every client, in `server` order.
+    let mut seen = vec![UNSEEN; ids];
+    for (k, &(user, _, _)) in clients.iter().enumerate() {
+        if seen[user as usize] == UNSEEN {
+            seen[user as usize] = k;
+        }
     }
-    for &user in j.server.keys() {
-        by_user.entry(names.users.name(user)).or_insert((user, Vec::new()));
+    for (k, &user) in server.iter().enumerate() {
+        if seen[user as usize] == UNSEEN {
+            seen[user as usize] = clients.len() + k;
+        }
     }
-    by_user.into_iter().map(|(name, (user, clients))| UserClients { name, user, clients }).collect()
+    let name = |id: u32| {
+        if (id as usize) < names.len() { String::from_utf8_lossy(names.bytes(id)) } else { "?".into() }
+    };
+    let mut order: Vec<(std::borrow::Cow<'_, str>, usize, u32)> =
+        (0..ids as u32).filter(|&id| seen[id as usize] != UNSEEN).map(|id| (name(id), seen[id as usize], id)).collect();
+    order.sort_unstable();
+    // Each id's user (index in `users`), and each user's first id.
+    let mut user_of = vec![0u32; ids];
+    let mut users: Vec<UserClients> = Vec::with_capacity(order.len());
+    for (k, (n, _, id)) in order.iter().enumerate() {
+        if k == 0 || order[k - 1].0 != *n {
+            users.push(UserClients { user: *id, clients: 0..0 });
+        }
+        user_of[*id as usize] = users.len() as u32 - 1;
+    }
+    // Counting sort of the clients by user, stable: each user's clients stay in client order.
+    let mut ends = vec![0usize; users.len()];
+    for &(user, _, _) in clients {
+        ends[user_of[user as usize] as usize] += 1;
+    }
+    let mut start = 0;
+    for (u, end) in users.iter_mut().zip(&mut ends) {
+        u.clients = start..start + *end;
+        start += *end;
+        *end = u.clients.start;
+    }
+    let mut flat = vec![(0, Access::Pop3, 0); clients.len()];
+    for (k, &(user, addr, access)) in clients.iter().enumerate() {
+        let slot = &mut ends[user_of[user as usize] as usize];
+        flat[*slot] = (addr, access, k as u32);
+        *slot += 1;
+    }
+    (users, flat)
 }
 
 /// Parsed blocks in flight (memory: this many blocks' records, plus, for inputs not
@@ -488,3 +565,56 @@ fn work(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod users_tests {
+    use super::*;
+
+    /// What `users` did with a map of owned names: the reference.
+    fn by_map(
+        clients: &[(u32, u32, Access)],
+        server: &[u32],
+        names: &join::Interner,
+    ) -> Vec<(String, u32, Vec<Client>)> {
+        let mut by_user: std::collections::BTreeMap<String, (u32, Vec<Client>)> = Default::default();
+        for (client, &(user, addr, access)) in clients.iter().enumerate() {
+            by_user.entry(names.name(user)).or_insert((user, Vec::new())).1.push((addr, access, client as u32));
+        }
+        for &user in server {
+            by_user.entry(names.name(user)).or_insert((user, Vec::new()));
+        }
+        by_user.into_iter().map(|(name, (user, clients))| (name, user, clients)).collect()
+    }
+
+    #[test]
+    fn users_are_sorted_and_merged_by_name_as_a_map_of_names_would() {
+        let mut names = join::Interner::default();
+        // Invalid UTF-8 names that read the same once lossy ("\u{fffd}x"), a name that sorts
+        // differently as bytes and as text, and ids the interner never gave ("?").
+        let raw: [&[u8]; 8] = [b"bob", b"alice", b"\xffx", b"\xfex", b"zed", b"\xc3\xa9mile", b"?", b"carol"];
+        for r in raw {
+            names.id(r);
+        }
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        for round in 0..200 {
+            let n = next(40) as usize;
+            let clients: Vec<(u32, u32, Access)> = (0..n)
+                .map(|_| {
+                    let access = if next(2) == 0 { Access::Pop3 } else { Access::Imap };
+                    (next(10) as u32, next(5) as u32, access)
+                })
+                .collect();
+            let server: Vec<u32> = (0..next(6)).map(|_| next(11) as u32).collect();
+            let (users, flat) = users(&clients, server.iter().copied(), &names);
+            let got: Vec<(String, u32, Vec<Client>)> =
+                users.iter().map(|u| (names.name(u.user), u.user, flat[u.clients.clone()].to_vec())).collect();
+            assert_eq!(got, by_map(&clients, &server, &names), "round {round}: {clients:?} {server:?}");
+        }
+    }
+}

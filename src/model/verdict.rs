@@ -136,6 +136,8 @@ pub struct ClientTimeline {
     messages_on_server: Vec<u64>,
     folders: Vec<String>,
     masters: Vec<String>,
+    /// Room for [`ClientTimeline::take_summary`]'s intervals.
+    scratch: Vec<u64>,
 }
 
 /// Sums over a client's sessions.
@@ -173,28 +175,43 @@ impl ClientTimeline {
     /// Adds one session. Sessions should come in the order they ended (as logs give them);
     /// start times may be out of order.
     pub fn add(&mut self, s: &Session) {
+        self.add_parts(s.start, s.end, s.protection, s.master.as_deref(), s.pop.as_ref(), s.imap.as_ref());
+    }
+
+    /// [`ClientTimeline::add`] of a session given by its parts, which need not be gathered
+    /// into a [`Session`] (a log replayed has them apart).
+    pub fn add_parts(
+        &mut self,
+        start: i64,
+        end: Option<i64>,
+        protection: Protection,
+        master: Option<&str>,
+        pop: Option<&PopCounts>,
+        imap: Option<&ImapCounts>,
+    ) {
         let t = &mut self.sum;
         t.sessions += 1;
-        self.starts.push(s.start);
-        let end = s.end.unwrap_or(s.start);
-        self.first = Some(self.first.map_or(s.start, |f| f.min(s.start)));
+        self.starts.push(start);
+        let closed = end.is_some();
+        let end = end.unwrap_or(start);
+        self.first = Some(self.first.map_or(start, |f| f.min(start)));
         self.last = Some(self.last.map_or(end, |l| l.max(end)));
-        match s.protection {
+        match protection {
             Protection::Tls => t.tls_sessions += 1,
             Protection::Trusted => t.trusted_sessions += 1,
             Protection::Plain => t.plaintext_sessions += 1,
             Protection::Unknown => {}
         }
-        if let Some(m) = &s.master {
+        if let Some(m) = master {
             push_few(&mut self.masters, m);
         }
-        if s.end.is_some() {
+        if closed {
             t.closed_sessions += 1;
         }
-        if let Some(p) = s.pop {
+        if let Some(p) = pop {
             self.add_pop(end, p);
         }
-        if let Some(i) = &s.imap {
+        if let Some(i) = imap {
             let t = &mut self.sum;
             t.flagged_deleted += i.flagged_deleted;
             t.expunged += i.expunged;
@@ -208,7 +225,7 @@ impl ClientTimeline {
         }
     }
 
-    fn add_pop(&mut self, end: i64, p: PopCounts) {
+    fn add_pop(&mut self, end: i64, p: &PopCounts) {
         let t = &mut self.sum;
         t.top += p.top;
         t.retrieved += p.retrieved;
@@ -265,25 +282,36 @@ impl ClientTimeline {
 
     /// The summary at the end of the log.
     pub fn summary(&self, address: &str, access: Access) -> ClientSummary {
-        let mut starts = self.starts.clone();
-        starts.sort_unstable();
-        let intervals: Vec<u64> = starts.windows(2).map(|w| (w[1] - w[0]).max(0) as u64).collect();
-        let median_interval_secs =
-            if self.sum.sessions >= MIN_SESSIONS_FOR_INTERVAL { median(intervals) } else { None };
-        let lag = median(self.lags.clone());
+        self.clone().take_summary(address.to_string(), access)
+    }
+
+    /// The summary at the end of the log ([`ClientTimeline::summary`]), leaving the timeline
+    /// empty with its buffers kept: a thread summarising many clients reuses one timeline.
+    pub fn take_summary(&mut self, address: String, access: Access) -> ClientSummary {
+        // The medians need the values in some order, not in the order they came.
+        let median_interval_secs = if self.sum.sessions >= MIN_SESSIONS_FOR_INTERVAL {
+            self.starts.sort_unstable();
+            self.scratch.clear();
+            self.scratch.extend(self.starts.windows(2).map(|w| (w[1] - w[0]).max(0) as u64));
+            median(&mut self.scratch)
+        } else {
+            None
+        };
+        let lag = median(&mut self.lags);
         let span_days = match (self.first, self.last) {
             (Some(f), Some(l)) if l > f => Some((l - f) as f64 / DAY),
             _ => None,
         };
+        let median_messages_on_server = median(&mut self.messages_on_server);
         // Without lags, steady state gives N ~ messages kept / messages arriving per day.
-        let kept_estimate = match (median(self.messages_on_server.clone()), span_days) {
+        let kept_estimate = match (median_messages_on_server, span_days) {
             (Some(m), Some(d)) if d >= 1.0 && self.sum.retrieved > 0 => {
                 Some(m as f64 / (self.sum.retrieved as f64 / d))
             }
             _ => None,
         };
-        ClientSummary {
-            address: address.to_string(),
+        let summary = ClientSummary {
+            address,
             access,
             first_seen: self.first.and_then(|s| Timestamp::from_second(s).ok()),
             last_seen: self.last.and_then(|s| Timestamp::from_second(s).ok()),
@@ -291,11 +319,30 @@ impl ClientTimeline {
             deletion_lag_secs: lag,
             deletion_lag_samples: self.lags.len() as u64,
             kept_days_estimate: kept_estimate,
-            median_messages_on_server: median(self.messages_on_server.clone()),
+            median_messages_on_server,
             totals: self.sum,
-            folders: self.folders.clone(),
-            master_users: self.masters.clone(),
-        }
+            folders: std::mem::take(&mut self.folders),
+            master_users: std::mem::take(&mut self.masters),
+        };
+        self.clear();
+        summary
+    }
+
+    /// Forgets every session, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.starts.clear();
+        self.first = None;
+        self.last = None;
+        self.sum = ClientTotals::default();
+        self.backlog = None;
+        self.cum_retrieved = 0;
+        self.cum_deleted = 0;
+        self.checkpoints.clear();
+        self.lags.clear();
+        self.messages_on_server.clear();
+        self.folders.clear();
+        self.masters.clear();
+        self.scratch.clear();
     }
 }
 
@@ -305,7 +352,7 @@ fn push_few(v: &mut Vec<String>, s: &str) {
     }
 }
 
-fn median(mut v: Vec<u64>) -> Option<u64> {
+fn median(v: &mut [u64]) -> Option<u64> {
     if v.is_empty() {
         return None;
     }
@@ -522,8 +569,72 @@ pub fn human_duration(secs: u64) -> String {
 
 fn day_span(c: &ClientSummary) -> String {
     match (c.first_seen, c.last_seen) {
-        (Some(f), Some(l)) => format!("{} to {}", f.strftime("%Y-%m-%d %H:%M"), l.strftime("%Y-%m-%d %H:%M")),
+        (Some(f), Some(l)) => format!("{} to {}", utc_minute(f), utc_minute(l)),
         _ => "unknown times".to_string(),
+    }
+}
+
+/// A UTC time to the minute, as `strftime("%Y-%m-%d %H:%M")` prints it: `2026-01-02 07:58`.
+/// Reports print two or three times per client: this skips jiff's general printer.
+pub fn utc_minute(t: Timestamp) -> String {
+    match Civil::of(t) {
+        Some(c) => c.print(b' ', 16),
+        None => t.strftime("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// A UTC time as RFC 3339 to the second, as jiff prints a whole-second [`Timestamp`]:
+/// `2026-01-02T07:58:21Z` (sub-seconds dropped).
+pub fn utc_rfc3339(t: Timestamp) -> String {
+    match Civil::of(t) {
+        Some(c) => c.print(b'T', 20),
+        None => Timestamp::from_second(t.as_second()).map_or_else(|_| t.to_string(), |t| t.to_string()),
+    }
+}
+
+/// The calendar fields of a UTC time (proleptic Gregorian), for years 0 to 9999: those
+/// print with four digits and no sign, as a fixed pattern.
+struct Civil {
+    /// Year, month, day, hour, minute, second.
+    fields: [u32; 6],
+}
+
+impl Civil {
+    fn of(t: Timestamp) -> Option<Civil> {
+        let secs = t.as_second();
+        let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32);
+        // Days to a date, counting from 0000-03-01 (Howard Hinnant's `civil_from_days`).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let fields = [year as u32, month as u32, day as u32, rest / 3600, rest / 60 % 60, rest % 60];
+        Some(Civil { fields })
+    }
+
+    /// `YYYY-MM-DD?hh:mm:ssZ` with `sep` for `?`, its first `len` characters.
+    fn print(&self, sep: u8, len: usize) -> String {
+        let mut b = *b"0000-00-00T00:00:00Z";
+        b[10] = sep;
+        let mut at = 0;
+        for (k, &v) in self.fields.iter().enumerate() {
+            let width = if k == 0 { 4 } else { 2 };
+            let mut v = v;
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            at += width + 1;
+        }
+        String::from_utf8_lossy(&b[..len]).into_owned()
     }
 }
 
@@ -1187,6 +1298,39 @@ mod tests {
             let server = if mask & (1 << clients.len()) != 0 { server.clone() } else { ServerExpunges::default() };
             let verdicts = judge(&summaries, &server);
             assert_eq!(cheap, user_status(&verdicts), "clients {mask:#b}: {:?}", kinds(&verdicts));
+        }
+    }
+
+    /// The fixed-pattern printers against jiff's, over every day of several centuries (with
+    /// leap years and their exceptions), times of day, and the ends of the fast path.
+    #[test]
+    fn utc_times_print_as_jiff_prints_them() {
+        let check = |secs: i64| {
+            let t = Timestamp::from_second(secs.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second())).unwrap();
+            assert_eq!(utc_minute(t), t.strftime("%Y-%m-%d %H:%M").to_string(), "{secs}");
+            assert_eq!(utc_rfc3339(t), Timestamp::from_second(t.as_second()).unwrap().to_string(), "{secs}");
+            if let Ok(t) = Timestamp::new(secs, if secs < 0 { -999_999_999 } else { 999_999_999 }) {
+                assert_eq!(utc_rfc3339(t), Timestamp::from_second(t.as_second()).unwrap().to_string(), "{secs}.9");
+            }
+        };
+        let year_0 = -62_167_219_200;
+        let year_10000 = 253_402_300_800; // after Timestamp::MAX
+        let mut secs = -5_000_000_000;
+        while secs < 8_000_000_000 {
+            check(secs);
+            secs += 86_400 - 37;
+        }
+        let mut secs = year_0 - 3 * 86_400;
+        while secs < year_10000 - 86_400 {
+            check(secs);
+            secs += 7_919 * 86_400 + 3_671;
+        }
+        for secs in [0, -1, 1, year_0, 951_782_400, 4_107_542_399, Timestamp::MAX.as_second()] {
+            check(secs);
+        }
+        // Before year 0, jiff's own printers.
+        for secs in [year_0 - 1, Timestamp::MIN.as_second()] {
+            check(secs);
         }
     }
 

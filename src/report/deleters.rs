@@ -68,7 +68,7 @@ use crate::logs::join::JoinStats;
 use crate::logs::{Analysis, InputStats, Joined};
 use crate::model::Status;
 use crate::model::size::human;
-use crate::model::verdict::{BoxReport, ClientFlag, ClientSummary, ServerExpunges, Verdict, human_duration};
+use crate::model::verdict::{BoxReport, ClientFlag, ClientSummary, Verdict, human_duration, utc_minute};
 
 /// Above this many boxes, the table lists only those worse than OK (unless `--all`).
 const QUIET_DETAIL_LIMIT: usize = 20;
@@ -280,15 +280,19 @@ struct InputDoc {
     last_seen: Option<String>,
 }
 
+/// A user as the JSON document has it: the reference [`write_user`] is tested against (the
+/// types say what each member holds).
+#[cfg(test)]
 #[derive(Serialize)]
 struct UserDoc<'a> {
     user: &'a str,
     status: Status,
     verdicts: &'a [Verdict],
     clients: Vec<ClientDoc<'a>>,
-    server_expunges: &'a ServerExpunges,
+    server_expunges: &'a crate::model::verdict::ServerExpunges,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct ClientDoc<'a> {
     address: &'a str,
@@ -315,6 +319,7 @@ struct ClientDoc<'a> {
     flags: Vec<ClientFlag>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct ImapDoc<'a> {
     flagged_deleted: u64,
@@ -338,6 +343,7 @@ fn input_doc(i: &InputStats) -> InputDoc {
     }
 }
 
+#[cfg(test)]
 fn client_doc<'a>(b: &BoxReport, c: &'a ClientSummary) -> ClientDoc<'a> {
     let t = &c.totals;
     ClientDoc {
@@ -356,7 +362,7 @@ fn client_doc<'a>(b: &BoxReport, c: &'a ClientSummary) -> ClientDoc<'a> {
         deleting_sessions: t.deleting_sessions,
         keeping_sessions: t.keeping_sessions,
         deletion_lag_seconds: c.deletion_lag_secs,
-        kept_days_estimate: c.kept_days_estimate.map(|d| (d * 10.0).round() / 10.0),
+        kept_days_estimate: kept_days(c),
         imap: ImapDoc {
             flagged_deleted: t.flagged_deleted,
             expunged: t.expunged,
@@ -374,6 +380,7 @@ fn client_doc<'a>(b: &BoxReport, c: &'a ClientSummary) -> ClientDoc<'a> {
     }
 }
 
+#[cfg(test)]
 fn user_doc(b: &BoxReport) -> UserDoc<'_> {
     UserDoc {
         user: &b.user,
@@ -463,6 +470,285 @@ fn write_nested<W: Write + ?Sized, T: Serialize + ?Sized>(out: &mut W, depth: us
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
+/// Starts the member `key` (a field name: nothing to escape) of an object written by
+/// [`Pretty`].
+macro_rules! key {
+    ($w:expr, $first:expr, $key:expr) => {
+        $w.member($first, concat!("\"", $key, "\": "))
+    };
+}
+
+/// One user's document, starting 2 levels deep: byte for byte what `write_nested(out, 2,
+/// &user_doc(b))` writes (serde_json's pretty layout, see [`UserDoc`]), without serde's
+/// per-byte escaping of every key and string: a big log's document is 100+ MB. Strings
+/// that need escaping, numbers with a fraction and enums still go through serde_json.
+fn write_user(out: &mut Vec<u8>, b: &BoxReport) -> io::Result<()> {
+    let mut w = Pretty { out, depth: 2 };
+    w.open(b'{');
+    key!(w, true, "user");
+    w.str(&b.user)?;
+    key!(w, false, "status");
+    w.serde(&b.status())?;
+    key!(w, false, "verdicts");
+    w.open(b'[');
+    for (k, v) in b.verdicts.iter().enumerate() {
+        w.item(k == 0);
+        w.open(b'{');
+        key!(w, true, "kind");
+        w.serde(&v.kind)?;
+        key!(w, false, "status");
+        w.serde(&v.status)?;
+        key!(w, false, "confidence");
+        w.serde(&v.confidence)?;
+        key!(w, false, "addresses");
+        w.strs(&v.addresses)?;
+        key!(w, false, "days");
+        w.opt_u64(v.days);
+        key!(w, false, "evidence");
+        w.strs(&v.evidence)?;
+        key!(w, false, "advice");
+        w.open(b'[');
+        for (k, a) in v.advice.iter().enumerate() {
+            w.item(k == 0);
+            w.open(b'{');
+            key!(w, true, "rule");
+            w.str(a.rule)?;
+            key!(w, false, "text");
+            w.str(&a.text)?;
+            w.close(b'}', true);
+        }
+        w.close(b']', !v.advice.is_empty());
+        w.close(b'}', true);
+    }
+    w.close(b']', !b.verdicts.is_empty());
+    key!(w, false, "clients");
+    w.open(b'[');
+    for (k, c) in b.clients.iter().enumerate() {
+        w.item(k == 0);
+        write_client(&mut w, b, c)?;
+    }
+    w.close(b']', !b.clients.is_empty());
+    key!(w, false, "server_expunges");
+    w.open(b'{');
+    key!(w, true, "messages");
+    w.u64(b.server.messages);
+    key!(w, false, "by");
+    w.strs(&b.server.by)?;
+    key!(w, false, "folders");
+    w.strs(&b.server.folders)?;
+    w.close(b'}', true);
+    w.close(b'}', true);
+    Ok(())
+}
+
+/// One client, as [`ClientDoc`] serializes.
+fn write_client(w: &mut Pretty<'_>, b: &BoxReport, c: &ClientSummary) -> io::Result<()> {
+    let t = &c.totals;
+    w.open(b'{');
+    key!(w, true, "address");
+    w.str(&c.address)?;
+    key!(w, false, "protocol");
+    w.str(c.access.name())?;
+    key!(w, false, "sessions");
+    w.u64(t.sessions);
+    key!(w, false, "closed_sessions");
+    w.u64(t.closed_sessions);
+    key!(w, false, "first_seen");
+    w.time(c.first_seen)?;
+    key!(w, false, "last_seen");
+    w.time(c.last_seen)?;
+    key!(w, false, "median_interval_seconds");
+    w.opt_u64(c.median_interval_secs);
+    key!(w, false, "retrieved");
+    w.u64(t.retrieved);
+    key!(w, false, "retrieved_bytes");
+    w.u64(t.retrieved_bytes);
+    key!(w, false, "top");
+    w.u64(t.top);
+    key!(w, false, "deleted");
+    w.u64(t.deleted);
+    key!(w, false, "retrieving_sessions");
+    w.u64(t.retrieving_sessions);
+    key!(w, false, "deleting_sessions");
+    w.u64(t.deleting_sessions);
+    key!(w, false, "keeping_sessions");
+    w.u64(t.keeping_sessions);
+    key!(w, false, "deletion_lag_seconds");
+    w.opt_u64(c.deletion_lag_secs);
+    key!(w, false, "kept_days_estimate");
+    w.serde(&kept_days(c))?;
+    key!(w, false, "imap");
+    w.open(b'{');
+    key!(w, true, "flagged_deleted");
+    w.u64(t.flagged_deleted);
+    key!(w, false, "expunged");
+    w.u64(t.expunged);
+    key!(w, false, "trashed");
+    w.u64(t.trashed);
+    key!(w, false, "filed");
+    w.u64(t.filed);
+    key!(w, false, "expunged_in_trash");
+    w.u64(t.expunged_in_trash);
+    key!(w, false, "permanently_deleted");
+    w.u64(t.permanently_deleted);
+    key!(w, false, "folders");
+    w.strs(&c.folders)?;
+    w.close(b'}', true);
+    key!(w, false, "tls_sessions");
+    w.u64(t.tls_sessions);
+    key!(w, false, "trusted_sessions");
+    w.u64(t.trusted_sessions);
+    key!(w, false, "plaintext_sessions");
+    w.u64(t.plaintext_sessions);
+    key!(w, false, "master_users");
+    w.strs(&c.master_users)?;
+    key!(w, false, "flags");
+    let flags = b.flags(c);
+    w.open(b'[');
+    for (k, f) in flags.iter().enumerate() {
+        w.item(k == 0);
+        w.serde(f)?;
+    }
+    w.close(b']', !flags.is_empty());
+    w.close(b'}', true);
+    Ok(())
+}
+
+/// The estimate of days kept as the document rounds it (one decimal).
+fn kept_days(c: &ClientSummary) -> Option<f64> {
+    c.kept_days_estimate.map(|d| (d * 10.0).round() / 10.0)
+}
+
+/// serde_json's pretty layout, written by hand: [`Nested`] says what goes where.
+struct Pretty<'a> {
+    out: &'a mut Vec<u8>,
+    depth: usize,
+}
+
+impl Pretty<'_> {
+    fn open(&mut self, bracket: u8) {
+        self.depth += 1;
+        self.out.push(bracket);
+    }
+
+    /// Closes an array or object; `items`: it has any.
+    fn close(&mut self, bracket: u8, items: bool) {
+        self.depth -= 1;
+        if items {
+            self.line(b"\n");
+        }
+        self.out.push(bracket);
+    }
+
+    /// `start` (a line break, after a comma or not) and the indentation: a slice of one
+    /// line, one copy, as deep as these documents go.
+    fn line(&mut self, start: &[u8]) {
+        const LINE: &[u8; 34] = b",\n                                ";
+        let end = 2 + 2 * self.depth;
+        if end <= LINE.len() {
+            self.out.extend_from_slice(&LINE[2 - start.len()..end]);
+        } else {
+            self.out.extend_from_slice(start);
+            self.out.resize(self.out.len() + 2 * self.depth, b' ');
+        }
+    }
+
+    /// Starts an array item.
+    fn item(&mut self, first: bool) {
+        self.line(if first { b"\n" } else { b",\n" });
+    }
+
+    /// Starts an object member: `member` is the key quoted with its colon, `"key": ` (see
+    /// [`key!`]).
+    fn member(&mut self, first: bool, member: &str) {
+        self.item(first);
+        self.out.extend_from_slice(member.as_bytes());
+    }
+
+    fn str(&mut self, s: &str) -> io::Result<()> {
+        // Control characters are left to serde_json; quotes and backslashes (the advice
+        // quotes settings) are escaped here. The tests are branch-free: they run on words.
+        let (mut control, mut quote) = (false, false);
+        for c in s.bytes() {
+            control |= c < 0x20;
+            quote |= (c == b'"') | (c == b'\\');
+        }
+        if control {
+            return self.serde(s);
+        }
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        if quote {
+            for piece in s.as_bytes().split_inclusive(|&c| c == b'"' || c == b'\\') {
+                match piece.split_last() {
+                    Some((&c, head)) if c == b'"' || c == b'\\' => {
+                        self.out.extend_from_slice(head);
+                        self.out.extend_from_slice(&[b'\\', c]);
+                    }
+                    _ => self.out.extend_from_slice(piece),
+                }
+            }
+        } else {
+            self.out.extend_from_slice(s.as_bytes());
+        }
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    fn strs(&mut self, v: &[String]) -> io::Result<()> {
+        self.open(b'[');
+        for (k, s) in v.iter().enumerate() {
+            self.item(k == 0);
+            self.str(s)?;
+        }
+        self.close(b']', !v.is_empty());
+        Ok(())
+    }
+
+    fn u64(&mut self, mut v: u64) {
+        if v < 10 {
+            self.out.push(b'0' + v as u8);
+            return;
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.out.extend_from_slice(&digits[at..]);
+    }
+
+    fn opt_u64(&mut self, v: Option<u64>) {
+        match v {
+            Some(v) => self.u64(v),
+            None => self.null(),
+        }
+    }
+
+    /// A time as RFC 3339, or null.
+    fn time(&mut self, t: Option<Timestamp>) -> io::Result<()> {
+        match t {
+            Some(t) => return self.str(&rfc3339(t)),
+            None => self.null(),
+        }
+        Ok(())
+    }
+
+    fn null(&mut self) {
+        self.out.extend_from_slice(b"null");
+    }
+
+    /// A scalar (string, number, enum) as serde_json writes it.
+    fn serde<T: Serialize + ?Sized>(&mut self, v: &T) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.out, v).map_err(io::Error::from)
+    }
+}
+
 /// One member of the top-level object.
 fn member<T: Serialize + ?Sized>(out: &mut dyn Write, first: bool, key: &str, value: &T) -> io::Result<()> {
     out.write_all(if first { b"{\n  " } else { b",\n  " })?;
@@ -470,6 +756,9 @@ fn member<T: Serialize + ?Sized>(out: &mut dyn Write, first: bool, key: &str, va
     out.write_all(b": ")?;
     write_nested(out, 1, value)
 }
+
+/// What a batch of users' JSON starts with room for (a user with a few clients takes 5-10 kB).
+const BATCH_JSON: usize = 512 << 10;
 
 /// The document, as `serde_json::to_writer_pretty` would write it, but with the users
 /// serialized by the threads that build them, and written as they come.
@@ -494,8 +783,12 @@ fn render_json(
         false,
         &|r, b| {
             if r.failed.is_none() {
+                if r.bytes.capacity() == 0 {
+                    // A batch's users take hundreds of kB: skip the smallest reallocations.
+                    r.bytes.reserve(BATCH_JSON);
+                }
                 r.bytes.extend_from_slice(b",\n    ");
-                r.failed = write_nested(&mut r.bytes, 2, &user_doc(b)).err();
+                r.failed = write_user(&mut r.bytes, b).err();
             }
         },
         &mut |r| {
@@ -536,7 +829,7 @@ fn status_word(s: Status, opts: &RenderOptions) -> String {
 }
 
 fn short_time(t: Option<Timestamp>) -> String {
-    t.map_or_else(|| "-".to_string(), |t| t.strftime("%Y-%m-%d %H:%M").to_string())
+    t.map_or_else(|| "-".to_string(), utc_minute)
 }
 
 fn kind_label(v: &Verdict) -> String {
@@ -673,7 +966,7 @@ mod tests {
     use super::*;
     use crate::logs::{self, Filter, Options};
     use crate::model::Thresholds;
-    use crate::model::verdict::{Access, ClientTimeline, ImapCounts, PopCounts, Protection, Session};
+    use crate::model::verdict::{Access, ClientTimeline, ImapCounts, PopCounts, Protection, ServerExpunges, Session};
 
     const T0: i64 = 1_795_000_000;
 
@@ -809,6 +1102,48 @@ mod tests {
             write_nested(&mut nested, 2, &v).unwrap();
             let nested = String::from_utf8(nested).unwrap();
             assert_eq!(whole, format!("[\n  [\n    {nested}\n  ]\n]"));
+        }
+    }
+
+    /// The hand-written user documents against serde's, on values that take every branch:
+    /// strings to escape, no verdict or client, empty and full lists, nulls and fractions.
+    #[test]
+    fn a_user_written_by_hand_is_what_serde_writes() {
+        let mut boxes = analysis(6, &[1, 4]).boxes;
+        let odd = "we\"ird\\ \u{1}\t\n\u{7f} é 東 \u{202e}";
+        let mut c = client(odd, Access::Pop3, 2, 0);
+        c.folders = vec!["Archive".into(), odd.into()];
+        c.master_users = vec!["admin".into()];
+        c.median_interval_secs = None;
+        c.deletion_lag_secs = Some(u64::MAX);
+        c.totals.retrieved_bytes = 1 << 40;
+        boxes.push(BoxReport::new(
+            odd.into(),
+            vec![c.clone(), client("192.0.2.30", Access::Imap, 0, 3)],
+            ServerExpunges {
+                messages: 3,
+                by: vec!["server process".into()],
+                folders: vec![odd.into(), "Trash".into()],
+            },
+        ));
+        for kept in
+            [None, Some(0.0), Some(14.25), Some(1e-7), Some(123_456_789.987), Some(f64::NAN), Some(f64::INFINITY)]
+        {
+            let mut c = c.clone();
+            c.kept_days_estimate = kept;
+            boxes.push(BoxReport::new("kept".into(), vec![c], ServerExpunges::default()));
+        }
+        let quoted = "a \"quoted\" back\\slash\\\"";
+        boxes.push(BoxReport::new(quoted.into(), vec![client(quoted, Access::Imap, 0, 1)], ServerExpunges::default()));
+        let mut empty = BoxReport::new(String::new(), Vec::new(), ServerExpunges::default());
+        boxes.push(empty.clone());
+        empty.verdicts.clear();
+        boxes.push(empty);
+        for b in &boxes {
+            let (mut hand, mut serde) = (Vec::new(), Vec::new());
+            write_user(&mut hand, b).unwrap();
+            write_nested(&mut serde, 2, &user_doc(b)).unwrap();
+            assert_eq!(String::from_utf8(hand).unwrap(), String::from_utf8(serde).unwrap(), "{}", b.user);
         }
     }
 

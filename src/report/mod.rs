@@ -281,7 +281,7 @@ pub(crate) fn plural(n: u64, word: &str) -> String {
 
 /// A timestamp as JSON carries it: RFC 3339, UTC, whole seconds.
 pub(crate) fn rfc3339(t: Timestamp) -> String {
-    Timestamp::from_second(t.as_second()).map_or_else(|_| t.to_string(), |t| t.to_string())
+    crate::model::verdict::utc_rfc3339(t)
 }
 
 #[cfg(test)]
