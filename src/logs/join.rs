@@ -26,7 +26,7 @@ pub use super::client::{ClientLog, ImapTally};
 use super::line::{Counters, Proc};
 use super::scan::{Ev, Id, Rec};
 use crate::model::folder::SpecialUse;
-use crate::model::verdict::{Access, ClientTimeline, PopCounts, Protection, ServerExpunges};
+use crate::model::verdict::{Access, PopCounts, Protection, ServerExpunges};
 
 /// A master-user line applies to the next login of that user within this delay.
 const MASTER_WINDOW_SECS: i64 = 60;
@@ -1039,11 +1039,6 @@ impl Joiner {
             Err(shared) => shared.snapshot(),
         }
     }
-}
-
-/// The timeline of a client, replayed from its log.
-pub fn timeline(log: &ClientLog, names: &Names) -> ClientTimeline {
-    log.replay(|id| names.users.name(id), |id| names.folders.name(id))
 }
 
 /// FxHash of a byte string, as the interners use it.

@@ -35,7 +35,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::model::Status;
-use crate::model::verdict::{Access, BoxReport, ClientTimeline};
+use crate::model::verdict::{Access, BoxReport, ClientTimeline, ClientTotals, client_status};
 
 pub use join::Filter;
 
@@ -192,10 +192,13 @@ impl Joined {
     }
 
     /// Whether a client makes its box's status worse than OK: it deletes by POP
-    /// ([`client_status`](crate::model::verdict::client_status)), which its log tells without
+    /// ([`client_status`]), which its log tells without
     /// a timeline.
     fn warns(&self, access: Access, client: u32) -> bool {
-        access == Access::Pop3 && self.joiner.clients[client as usize].pop_deleted() != 0
+        access == Access::Pop3 && {
+            let deleted = self.joiner.clients[client as usize].pop_deleted();
+            client_status(access, &ClientTotals { deleted, ..ClientTotals::default() }) != Status::Ok
+        }
     }
 
     /// The worst status of all the boxes, without building them: only POP clients can make
