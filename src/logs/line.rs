@@ -9,7 +9,10 @@
 //! values may hold spaces) and known aliases are mapped, so renamed fields (Dovecot 2.4)
 //! and custom `login_log_format_elements` / `*_logout_format` still work.
 
+use std::sync::LazyLock;
+
 use memchr::memchr;
+use memchr::memmem::Finder;
 
 /// Processes whose lines matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +232,8 @@ fn login(proc: Proc, m: &[u8]) -> Result<Record<'_>, Unparsable> {
 
 fn auth(s: &[u8]) -> Record<'_> {
     const NEEDLE: &[u8] = b"aster user logging in as ";
-    let Some(at) = memchr::memmem::find(s, NEEDLE) else { return Record::Other };
+    static MASTER_LOGIN: Searcher = Searcher::new(|| Finder::new(NEEDLE));
+    let Some(at) = MASTER_LOGIN.find(s) else { return Record::Other };
     let user = &s[at + NEEDLE.len()..];
     let user = user.split(|&b| b == b' ').next().unwrap_or(user);
     // `passwd-file(admin*alice,192.0.2.1,<session>): ...` or `(admin,192.0.2.1)`: the
@@ -292,7 +296,7 @@ fn mail_message<'a>(proc: Proc, id: MailId<'a>, m: &'a [u8]) -> Result<Option<Re
 }
 
 fn event(m: &[u8]) -> Result<Option<Event<'_>>, Unparsable> {
-    let colon = memchr::memmem::find(m, b": ").ok_or(Unparsable)?;
+    let colon = COLON_SPACE.find(m).ok_or(Unparsable)?;
     let (head, kv) = (&m[..colon], &m[colon + 2..]);
     let mailbox = mailbox_field(kv);
     Ok(match head {
@@ -317,9 +321,10 @@ fn event(m: &[u8]) -> Result<Option<Event<'_>>, Unparsable> {
 
 /// `box=NAME` among mail_log's `, `-separated fields: the name may hold spaces.
 fn mailbox_field(kv: &[u8]) -> Option<&[u8]> {
-    let start = if kv.starts_with(b"box=") { 4 } else { memchr::memmem::find(kv, b", box=")? + 6 };
+    static BOX: Searcher = Searcher::new(|| Finder::new(b", box="));
+    let start = if kv.starts_with(b"box=") { 4 } else { BOX.find(kv)? + 6 };
     let v = &kv[start..];
-    Some(memchr::memmem::find(v, b", ").map_or(v, |end| &v[..end]))
+    Some(COMMA_SPACE.find(v).map_or(v, |end| &v[..end]))
 }
 
 /// A key of at most 16 bytes as one number, so that a key is matched against the known
@@ -403,6 +408,12 @@ mod keys {
     pub const INPUT: u128 = key(b"input");
     pub const BYTES_IN: u128 = key(b"bytes_in");
 }
+
+/// A substring search built once: `memmem::find` builds its searcher at every call, which
+/// costs more than the search in a line.
+type Searcher = LazyLock<Finder<'static>>;
+static COLON_SPACE: Searcher = Searcher::new(|| Finder::new(b": "));
+static COMMA_SPACE: Searcher = Searcher::new(|| Finder::new(b", "));
 
 fn unangle(v: &[u8]) -> &[u8] {
     v.strip_prefix(b"<").and_then(|v| v.strip_suffix(b">")).unwrap_or(v)
