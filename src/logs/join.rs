@@ -404,38 +404,35 @@ impl ClientIndex {
         prefetch(&self.entries[self.home(ua, access)]);
     }
 
-    /// The index of `key`, if it has one.
-    fn get(&self, key: (u32, u32, Access)) -> Option<u32> {
+    /// Probes for `key`: `Ok(its index)`, or `Err(the free entry that ends the probe)`.
+    fn probe(&self, key: (u32, u32, Access)) -> Result<u32, usize> {
         let (ua, access) = Self::key(key);
         let mask = self.entries.len() - 1;
         let mut i = self.home(ua, access);
         loop {
             let (k, v) = self.entries[i];
             if k == EMPTY {
-                return None;
+                return Err(i);
             }
             if k == ua && v & 1 == access {
-                return Some(v >> 1);
+                return Ok(v >> 1);
             }
             i = (i + 1) & mask;
         }
     }
 
+    /// The index of `key`, if it has one.
+    fn get(&self, key: (u32, u32, Access)) -> Option<u32> {
+        self.probe(key).ok()
+    }
+
     /// The index of `key`, or `new` (then recorded as its index).
     fn get_or_insert(&mut self, key: (u32, u32, Access), new: u32) -> u32 {
+        let i = match self.probe(key) {
+            Ok(index) => return index,
+            Err(free) => free,
+        };
         let (ua, access) = Self::key(key);
-        let mask = self.entries.len() - 1;
-        let mut i = self.home(ua, access);
-        loop {
-            let (k, v) = self.entries[i];
-            if k == EMPTY {
-                break;
-            }
-            if k == ua && v & 1 == access {
-                return v >> 1;
-            }
-            i = (i + 1) & mask;
-        }
         self.entries[i] = (ua, (new << 1) | access);
         self.len += 1;
         if self.len * 2 > self.entries.len() {
