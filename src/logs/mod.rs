@@ -26,6 +26,7 @@ pub mod map;
 pub mod scan;
 pub mod time;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -303,18 +304,10 @@ impl Joined {
             // Owns the channels: returning (an error from `f`: a closed pipe) drops them,
             // which stops the threads (they would otherwise wait for tokens for ever).
             let mut consume = |token_tx: mpsc::SyncSender<()>, done_rx: mpsc::Receiver<(usize, T)>| {
-                let mut pending = std::collections::BTreeMap::new();
+                let mut pending = BTreeMap::new();
                 for b in 0..batches {
-                    let batch = loop {
-                        if let Some(r) = pending.remove(&b) {
-                            break r;
-                        }
-                        match done_rx.recv() {
-                            Ok((k, r)) => {
-                                pending.insert(k, r);
-                            }
-                            Err(_) => return Err(io::Error::other("a thread building reports stopped")),
-                        }
+                    let Some(batch) = in_order(b, &mut pending, &done_rx) else {
+                        return Err(io::Error::other("a thread building reports stopped"));
                     };
                     f(batch)?;
                     let _ = token_tx.send(());
@@ -386,6 +379,19 @@ fn users(
     (users, flat)
 }
 
+/// The result numbered `n` from threads that finish in any order: from `pending` (those
+/// that came early) or the channel, keeping the others there for later; `None` once every
+/// sender is gone.
+fn in_order<K: Ord, T>(n: K, pending: &mut BTreeMap<K, T>, rx: &mpsc::Receiver<(K, T)>) -> Option<T> {
+    loop {
+        if let Some(r) = pending.remove(&n) {
+            return Some(r);
+        }
+        let (k, r) = rx.recv().ok()?;
+        pending.insert(k, r);
+    }
+}
+
 /// Parsed blocks in flight (memory: this many blocks' records, plus, for inputs not
 /// mapped, one read buffer of [`input::CHUNK`] per thread).
 const POOL: usize = 8;
@@ -430,20 +436,10 @@ fn read_opened(
         drop(done_tx);
         // Consumes the blocks in order; returning drops the channels, which stops the workers.
         let mut consume = |done_rx: mpsc::Receiver<(u64, Parsed)>, free_tx: mpsc::SyncSender<Box<scan::Scanned>>| {
-            let mut pending = std::collections::BTreeMap::new();
+            let mut pending = BTreeMap::new();
             let mut ahead = join::Ahead::default();
             for next in 0u64.. {
-                let parsed = loop {
-                    if let Some(p) = pending.remove(&next) {
-                        break p;
-                    }
-                    match done_rx.recv() {
-                        Ok((seq, p)) => {
-                            pending.insert(seq, p);
-                        }
-                        Err(_) => return Ok(()),
-                    }
-                };
+                let Some(parsed) = in_order(next, &mut pending, &done_rx) else { return Ok(()) };
                 let s = match parsed {
                     Parsed::Block(s) => s,
                     Parsed::End => return Ok(()),
