@@ -330,19 +330,25 @@ impl ClientTimeline {
 
     /// Forgets every session, keeping the buffers.
     pub fn clear(&mut self) {
-        self.starts.clear();
-        self.first = None;
-        self.last = None;
-        self.sum = ClientTotals::default();
-        self.backlog = None;
-        self.cum_retrieved = 0;
-        self.cum_deleted = 0;
-        self.checkpoints.clear();
-        self.lags.clear();
-        self.messages_on_server.clear();
-        self.folders.clear();
-        self.masters.clear();
-        self.scratch.clear();
+        /// The buffer, emptied, its room kept.
+        fn emptied<T>(v: &mut Vec<T>) -> Vec<T> {
+            let mut v = std::mem::take(v);
+            v.clear();
+            v
+        }
+        let mut checkpoints = std::mem::take(&mut self.checkpoints);
+        checkpoints.clear();
+        // Everything else starts anew: a field added later cannot carry over to the next client.
+        *self = ClientTimeline {
+            starts: emptied(&mut self.starts),
+            checkpoints,
+            lags: emptied(&mut self.lags),
+            messages_on_server: emptied(&mut self.messages_on_server),
+            folders: emptied(&mut self.folders),
+            masters: emptied(&mut self.masters),
+            scratch: emptied(&mut self.scratch),
+            ..ClientTimeline::default()
+        };
     }
 }
 
