@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 use memchr::memchr;
 use memchr::memmem::Finder;
 
+mod defaults;
+
 /// Processes whose lines matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Proc {
@@ -209,6 +211,15 @@ fn strip_level(m: &[u8]) -> &[u8] {
 #[inline]
 fn login(proc: Proc, m: &[u8]) -> Result<Record<'_>, Unparsable> {
     let Some(kv) = m.strip_prefix(b"Login: ") else { return Ok(Record::Other) };
+    let login = match defaults::login(kv) {
+        Some(login) => login,
+        None => login_pairs(kv)?,
+    };
+    Ok(Record::Login { proc, login })
+}
+
+/// A login's fields read one `key=value` pair at a time, whatever their names and order.
+fn login_pairs(kv: &[u8]) -> Result<Login<'_>, Unparsable> {
     let mut l = Login::default();
     let mut user = None;
     for (k, v) in Pairs::new(kv) {
@@ -227,7 +238,7 @@ fn login(proc: Proc, m: &[u8]) -> Result<Record<'_>, Unparsable> {
         }
     }
     l.user = user.filter(|u| !u.is_empty()).ok_or(Unparsable)?;
-    Ok(Record::Login { proc, login: l })
+    Ok(l)
 }
 
 fn auth(s: &[u8]) -> Record<'_> {
@@ -264,9 +275,18 @@ fn mail_message<'a>(proc: Proc, id: MailId<'a>, m: &'a [u8]) -> Result<Option<Re
     if EVENTS.iter().any(|e| m.starts_with(e)) {
         return event(m).map(|e| Some(e.map_or(Record::Other, |event| Record::Event { proc, id, event })));
     }
-    if proc == Proc::Server || memchr(b'=', m).is_none() {
-        return Ok(Some(Record::Other));
-    }
+    let Some(eq) = memchr(b'=', m).filter(|_| proc != Proc::Server) else { return Ok(Some(Record::Other)) };
+    let c = defaults::counters(proc, m, eq).unwrap_or_else(|| counters_pairs(proc, m));
+    let found = match proc {
+        Proc::Pop3 => c.is_pop(),
+        Proc::Imap => c.is_imap(),
+        Proc::Server => false,
+    };
+    Ok(Some(if found { Record::Logout { proc, id, counters: c } } else { Record::Other }))
+}
+
+/// A logout's counters read one `key=value` pair at a time, whatever their names and order.
+fn counters_pairs(proc: Proc, m: &[u8]) -> Counters {
     let mut c = Counters::default();
     for (k, v) in Pairs::new(m) {
         let Some(v) = v else { continue };
@@ -287,12 +307,7 @@ fn mail_message<'a>(proc: Proc, id: MailId<'a>, m: &'a [u8]) -> Result<Option<Re
             _ => {}
         }
     }
-    let found = match proc {
-        Proc::Pop3 => c.is_pop(),
-        Proc::Imap => c.is_imap(),
-        Proc::Server => false,
-    };
-    Ok(Some(if found { Record::Logout { proc, id, counters: c } } else { Record::Other }))
+    c
 }
 
 fn event(m: &[u8]) -> Result<Option<Event<'_>>, Unparsable> {
