@@ -23,7 +23,7 @@ use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use super::client::{ClientLog, ImapTally};
-use super::line::{Counters, Proc};
+use super::line::{Counter, Counters, Proc};
 use super::scan::{Ev, Id, Rec};
 use crate::model::folder::SpecialUse;
 use crate::model::verdict::{Access, PopCounts, Protection, ServerExpunges};
@@ -952,11 +952,11 @@ impl Joiner {
         let counters = end.map(|(_, c)| c);
         let pop = match open.access {
             Access::Pop3 => counters.map(|c| PopCounts {
-                top: c.top.unwrap_or(0),
-                retrieved: c.retr.unwrap_or(0),
-                retrieved_bytes: c.retr_bytes.unwrap_or(0),
-                deleted: c.del.unwrap_or(0),
-                messages: c.messages,
+                top: c.get(Counter::Top).unwrap_or(0),
+                retrieved: c.get(Counter::Retr).unwrap_or(0),
+                retrieved_bytes: c.get(Counter::RetrBytes).unwrap_or(0),
+                deleted: c.get(Counter::Del).unwrap_or(0),
+                messages: c.get(Counter::Messages),
             }),
             Access::Imap => None,
         };
@@ -964,9 +964,9 @@ impl Joiner {
             // mail_log events are exact (and see MOVE); logout counters are the fallback.
             Access::Imap => open.events.map(|b| *b).or_else(|| {
                 counters.map(|c| ImapTally {
-                    flagged_deleted: c.deleted.unwrap_or(0),
-                    expunged: c.expunged.unwrap_or(0),
-                    trashed: c.trashed.unwrap_or(0),
+                    flagged_deleted: c.get(Counter::Deleted).unwrap_or(0),
+                    expunged: c.get(Counter::Expunged).unwrap_or(0),
+                    trashed: c.get(Counter::Trashed).unwrap_or(0),
                     ..ImapTally::default()
                 })
             }),

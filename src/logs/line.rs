@@ -41,27 +41,83 @@ pub struct Login<'a> {
 }
 
 /// The counters of a logout line. POP: `top=N/B, retr=N/B, del=N/M, size=B`; IMAP:
-/// `in= out= deleted= expunged= trashed=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `in= out= deleted= expunged= trashed=`. Each one may be missing; kept as a presence mask
+/// and plain numbers (80 bytes, not 144 as options: logout records are copied a few times).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counters {
-    pub top: Option<u64>,
-    pub retr: Option<u64>,
-    pub retr_bytes: Option<u64>,
-    pub del: Option<u64>,
-    pub messages: Option<u64>,
-    pub deleted: Option<u64>,
-    pub expunged: Option<u64>,
-    pub trashed: Option<u64>,
-    pub bytes_in: Option<u64>,
+    present: u16,
+    /// By [`Counter`]; zero when not present.
+    values: [u64; 9],
+}
+
+/// The counters of a logout line, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    Top,
+    Retr,
+    RetrBytes,
+    Del,
+    Messages,
+    Deleted,
+    Expunged,
+    Trashed,
+    BytesIn,
+}
+
+impl Counter {
+    const ALL: [Counter; 9] = [
+        Counter::Top,
+        Counter::Retr,
+        Counter::RetrBytes,
+        Counter::Del,
+        Counter::Messages,
+        Counter::Deleted,
+        Counter::Expunged,
+        Counter::Trashed,
+        Counter::BytesIn,
+    ];
+
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
 }
 
 impl Counters {
+    /// An `N/M` pair's two numbers.
+    fn set_pair(&mut self, a: Counter, b: Counter, (x, y): (Option<u64>, Option<u64>)) {
+        self.set(a, x);
+        self.set(b, y);
+    }
+
+    pub fn get(&self, c: Counter) -> Option<u64> {
+        (self.present & c.bit() != 0).then_some(self.values[c as usize])
+    }
+
+    pub fn set(&mut self, c: Counter, v: Option<u64>) {
+        self.values[c as usize] = v.unwrap_or(0);
+        if v.is_some() {
+            self.present |= c.bit();
+        } else {
+            self.present &= !c.bit();
+        }
+    }
+
+    fn any(&self, of: &[Counter]) -> bool {
+        of.iter().any(|c| self.present & c.bit() != 0)
+    }
+
     fn is_pop(&self) -> bool {
-        self.retr.is_some() || self.del.is_some() || self.top.is_some()
+        self.any(&[Counter::Retr, Counter::Del, Counter::Top])
     }
 
     fn is_imap(&self) -> bool {
-        self.expunged.is_some() || self.deleted.is_some() || self.trashed.is_some() || self.bytes_in.is_some()
+        self.any(&[Counter::Expunged, Counter::Deleted, Counter::Trashed, Counter::BytesIn])
+    }
+}
+
+impl std::fmt::Debug for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(Counter::ALL.iter().filter_map(|&c| Some((c, self.get(c)?)))).finish()
     }
 }
 
@@ -290,20 +346,21 @@ fn counters_pairs(proc: Proc, m: &[u8]) -> Counters {
     let mut c = Counters::default();
     for (k, v) in Pairs::new(m) {
         let Some(v) = v else { continue };
+        use Counter::*;
         use keys::*;
         match word(k) {
-            TOP => (c.top, _) = pair(v),
-            TOP_COUNT => c.top = number(v),
-            RETR => (c.retr, c.retr_bytes) = pair(v),
-            RETR_COUNT => c.retr = number(v),
-            RETR_BYTES => c.retr_bytes = number(v),
-            DEL if proc == Proc::Pop3 => (c.del, c.messages) = pair(v),
-            DELETED_COUNT | DEL_COUNT | DELE => c.del = number(v),
-            MESSAGE_COUNT | MSGS => c.messages = number(v),
-            DELETED if proc == Proc::Imap => c.deleted = number(v),
-            EXPUNGED | EXPUNGE => c.expunged = number(v),
-            TRASHED => c.trashed = number(v),
-            IN | INPUT | BYTES_IN => c.bytes_in = number(v),
+            TOP => c.set(Top, pair(v).0),
+            TOP_COUNT => c.set(Top, number(v)),
+            RETR => c.set_pair(Retr, RetrBytes, pair(v)),
+            RETR_COUNT => c.set(Retr, number(v)),
+            RETR_BYTES => c.set(RetrBytes, number(v)),
+            DEL if proc == Proc::Pop3 => c.set_pair(Del, Messages, pair(v)),
+            DELETED_COUNT | DEL_COUNT | DELE => c.set(Del, number(v)),
+            MESSAGE_COUNT | MSGS => c.set(Messages, number(v)),
+            DELETED if proc == Proc::Imap => c.set(Deleted, number(v)),
+            EXPUNGED | EXPUNGE => c.set(Expunged, number(v)),
+            TRASHED => c.set(Trashed, number(v)),
+            IN | INPUT | BYTES_IN => c.set(BytesIn, number(v)),
             _ => {}
         }
     }
@@ -647,8 +704,11 @@ mod tests {
         );
         let Record::Logout { proc: Proc::Pop3, id, counters } = r else { panic!("{r:?}") };
         assert_eq!(id, MailId { user: b"alice", pid: Some(2094), session: Some(b"n+p509Rg/Lx/AAAB") });
-        assert_eq!((counters.top, counters.retr, counters.retr_bytes), (Some(0), Some(3), Some(246)));
-        assert_eq!((counters.del, counters.messages), (Some(2), Some(3)));
+        assert_eq!(
+            (counters.get(Counter::Top), counters.get(Counter::Retr), counters.get(Counter::RetrBytes)),
+            (Some(0), Some(3), Some(246))
+        );
+        assert_eq!((counters.get(Counter::Del), counters.get(Counter::Messages)), (Some(2), Some(3)));
     }
 
     #[test]
@@ -656,7 +716,7 @@ mod tests {
         let r = rec("host dovecot: pop3(alice): Disconnected: Logged out top=0/0, retr=2/4120, del=2/2, size=4102");
         let Record::Logout { id, counters, .. } = r else { panic!("{r:?}") };
         assert_eq!(id, MailId { user: b"alice", pid: None, session: None });
-        assert_eq!(counters.retr, Some(2));
+        assert_eq!(counters.get(Counter::Retr), Some(2));
         // A custom prefix with only the pid.
         let Record::Logout { id, .. } = rec("pop3(alice)<812>: Logged out retr=1/10, del=0/1") else { panic!() };
         assert_eq!(id.pid, Some(812));
@@ -669,8 +729,8 @@ mod tests {
         );
         let Record::Logout { counters, .. } = r else { panic!("{r:?}") };
         assert_eq!(
-            (counters.retr, counters.retr_bytes, counters.del, counters.messages),
-            (Some(4), Some(8000), Some(3), Some(6))
+            [Counter::Retr, Counter::RetrBytes, Counter::Del, Counter::Messages].map(|c| counters.get(c)),
+            [Some(4), Some(8000), Some(3), Some(6)]
         );
     }
 
@@ -680,7 +740,10 @@ mod tests {
             "imap(alice)<2100><S2l609RgvuJ/AAAB>: Info: Disconnected: Logged out in=176 out=1543 deleted=2 expunged=2 trashed=1 hdr_count=0 hdr_bytes=0 body_count=0 body_bytes=0",
         );
         let Record::Logout { proc: Proc::Imap, counters, .. } = r else { panic!("{r:?}") };
-        assert_eq!((counters.deleted, counters.expunged, counters.trashed), (Some(2), Some(2), Some(1)));
+        assert_eq!(
+            [Counter::Deleted, Counter::Expunged, Counter::Trashed].map(|c| counters.get(c)),
+            [Some(2), Some(2), Some(1)]
+        );
         let r = rec(
             "imap(alice)<1><s>: Info: Connection closed (IDLE running for 0.001 + waiting input for 28.1 secs) in=10 out=20 deleted=0 expunged=0 trashed=0",
         );

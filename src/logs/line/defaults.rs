@@ -8,7 +8,7 @@
 //! number that does not fit) gets `None` here and is read the generic way; a line read here
 //! gives exactly what the generic reading gives (tested on randomly altered lines).
 
-use super::{Counters, Login, Proc};
+use super::{Counter, Counters, Login, Proc};
 
 /// A literal of at most 16 bytes as a number, compared with the line's next bytes at once.
 #[derive(Clone, Copy)]
@@ -144,44 +144,35 @@ pub(super) fn login(kv: &[u8]) -> Option<Login<'_>> {
     })
 }
 
-/// Where a number of a logout format goes.
+/// A logout format's value: a number or an `N/M` pair, and which counters keep them.
 #[derive(Clone, Copy)]
-enum To {
-    Nowhere,
-    Top,
-    Retr,
-    RetrBytes,
-    Del,
-    Messages,
-    Deleted,
-    Expunged,
-    Trashed,
-    BytesIn,
+enum Value {
+    Num(Option<Counter>),
+    Pair(Option<Counter>, Option<Counter>),
 }
 
-/// A field of a logout format: its separator and key, where its number goes, and for an
-/// `N/M` value where the second goes.
-type Field = (Lit, To, Option<To>);
+/// A field of a logout format: its separator and key, and its value.
+type Field = (Lit, Value);
 
 /// `top=%t/%p, retr=%r/%b, del=%d/%m, size=%s`
 const POP3: [Field; 4] = [
-    (Lit::new(b"top="), To::Top, Some(To::Nowhere)),
-    (Lit::new(b", retr="), To::Retr, Some(To::RetrBytes)),
-    (Lit::new(b", del="), To::Del, Some(To::Messages)),
-    (Lit::new(b", size="), To::Nowhere, None),
+    (Lit::new(b"top="), Value::Pair(Some(Counter::Top), None)),
+    (Lit::new(b", retr="), Value::Pair(Some(Counter::Retr), Some(Counter::RetrBytes))),
+    (Lit::new(b", del="), Value::Pair(Some(Counter::Del), Some(Counter::Messages))),
+    (Lit::new(b", size="), Value::Num(None)),
 ];
 
 /// `in=%i out=%o deleted=%{deleted} expunged=%{expunged} trashed=%{trashed} hdr_count=...`
 const IMAP: [Field; 9] = [
-    (Lit::new(b"in="), To::BytesIn, None),
-    (Lit::new(b" out="), To::Nowhere, None),
-    (Lit::new(b" deleted="), To::Deleted, None),
-    (Lit::new(b" expunged="), To::Expunged, None),
-    (Lit::new(b" trashed="), To::Trashed, None),
-    (Lit::new(b" hdr_count="), To::Nowhere, None),
-    (Lit::new(b" hdr_bytes="), To::Nowhere, None),
-    (Lit::new(b" body_count="), To::Nowhere, None),
-    (Lit::new(b" body_bytes="), To::Nowhere, None),
+    (Lit::new(b"in="), Value::Num(Some(Counter::BytesIn))),
+    (Lit::new(b" out="), Value::Num(None)),
+    (Lit::new(b" deleted="), Value::Num(Some(Counter::Deleted))),
+    (Lit::new(b" expunged="), Value::Num(Some(Counter::Expunged))),
+    (Lit::new(b" trashed="), Value::Num(Some(Counter::Trashed))),
+    (Lit::new(b" hdr_count="), Value::Num(None)),
+    (Lit::new(b" hdr_bytes="), Value::Num(None)),
+    (Lit::new(b" body_count="), Value::Num(None)),
+    (Lit::new(b" body_bytes="), Value::Num(None)),
 ];
 
 /// The counters of a logout message `m` in the default format of `proc`'s logouts (or the
@@ -197,12 +188,15 @@ pub(super) fn counters(proc: Proc, m: &[u8], eq: usize) -> Option<Counters> {
     let start = m[..eq].iter().rposition(|&b| b == b' ' || b == b',').map_or(0, |i| i + 1);
     let mut c = Cursor { s: m, p: start };
     let mut k = Counters::default();
-    for &(lit, to, second) in fields {
+    for &(lit, value) in fields {
         c.lit(lit)?;
-        set(&mut k, to, c.num()?);
-        if let Some(to) = second {
-            c.lit(SLASH)?;
-            set(&mut k, to, c.num()?);
+        match value {
+            Value::Num(to) => set(&mut k, to, c.num()?),
+            Value::Pair(first, second) => {
+                set(&mut k, first, c.num()?);
+                c.lit(SLASH)?;
+                set(&mut k, second, c.num()?);
+            }
         }
         if c.at_end() {
             return Some(k);
@@ -213,20 +207,11 @@ pub(super) fn counters(proc: Proc, m: &[u8], eq: usize) -> Option<Counters> {
 
 const SLASH: Lit = Lit::new(b"/");
 
-fn set(c: &mut Counters, to: To, v: u64) {
-    let slot = match to {
-        To::Nowhere => return,
-        To::Top => &mut c.top,
-        To::Retr => &mut c.retr,
-        To::RetrBytes => &mut c.retr_bytes,
-        To::Del => &mut c.del,
-        To::Messages => &mut c.messages,
-        To::Deleted => &mut c.deleted,
-        To::Expunged => &mut c.expunged,
-        To::Trashed => &mut c.trashed,
-        To::BytesIn => &mut c.bytes_in,
-    };
-    *slot = Some(v);
+/// Records `v` as `to`, if the format keeps it.
+fn set(c: &mut Counters, to: Option<Counter>, v: u64) {
+    if let Some(to) = to {
+        c.set(to, Some(v));
+    }
 }
 
 #[cfg(test)]
