@@ -19,6 +19,7 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 
 use super::map::Mapping;
+use super::mask;
 
 /// Read buffer size; also the longest line kept whole (longer lines are junk, skipped).
 pub const BUF: usize = 1 << 20;
@@ -398,17 +399,40 @@ pub fn block_lines(block: &Lines<'_>, mut f: impl FnMut(Option<&[u8]>)) {
     }
     let data = block.lines();
     let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', data) {
+    newlines(data, |nl| {
         let line = &data[start..nl];
         f(if line.len() >= BUF { None } else { Some(trim_cr(line)) });
         start = nl + 1;
-    }
+    });
     if start < data.len() {
         let line = &data[start..];
         f(if line.len() >= BUF { None } else { Some(trim_cr(line)) });
     }
     for _ in 0..block.junk_after {
         f(None);
+    }
+}
+
+/// Calls `f` with the position of each newline of `data`, in order, from [`mask`]s.
+#[inline]
+fn newlines(data: &[u8], mut f: impl FnMut(usize)) {
+    let mut base = 0;
+    let mut chunks = data.chunks_exact(64);
+    for chunk in &mut chunks {
+        let mut m = mask::of(chunk.try_into().unwrap_or(&[0; 64]), b"\n");
+        while m != 0 {
+            f(base + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+        base += 64;
+    }
+    let rest = chunks.remainder();
+    let mut last = [0; 64];
+    last[..rest.len()].copy_from_slice(rest);
+    let mut m = mask::of(&last, b"\n");
+    while m != 0 {
+        f(base + m.trailing_zeros() as usize);
+        m &= m - 1;
     }
 }
 

@@ -14,6 +14,8 @@ use std::sync::LazyLock;
 use memchr::memchr;
 use memchr::memmem::Finder;
 
+use super::mask;
+
 mod defaults;
 
 /// Processes whose lines matter.
@@ -540,36 +542,9 @@ struct Window {
 
 impl Window {
     /// Classifies 64 bytes (past the end of the line: zeros, which separate nothing).
-    #[cfg(target_arch = "x86_64")]
+    #[inline]
     fn of(b: &[u8; 64]) -> Window {
-        use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-        };
-        let (mut sep, mut eq) = (0u64, 0u64);
-        for i in 0..4 {
-            // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes at 16 * i of a
-            // 64-byte array, unaligned.
-            let (s, e) = unsafe {
-                let v = _mm_loadu_si128(b.as_ptr().add(16 * i).cast::<__m128i>());
-                let space = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
-                let comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8));
-                let equal = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
-                (_mm_movemask_epi8(_mm_or_si128(space, comma)), _mm_movemask_epi8(equal))
-            };
-            sep |= u64::from(s as u16) << (16 * i);
-            eq |= u64::from(e as u16) << (16 * i);
-        }
-        Window { sep, eq }
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn of(b: &[u8; 64]) -> Window {
-        let mut w = Window::default();
-        for (i, &c) in b.iter().enumerate() {
-            w.sep |= u64::from(c == b' ' || c == b',') << i;
-            w.eq |= u64::from(c == b'=') << i;
-        }
-        w
+        Window { sep: mask::of(b, b" ,"), eq: mask::of(b, b"=") }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod input;
 pub mod join;
 pub mod line;
 pub mod map;
+mod mask;
 pub mod scan;
 pub mod time;
 
