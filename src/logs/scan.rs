@@ -401,7 +401,7 @@ impl Local {
             }
             i = (i + 1) & mask;
         }
-        let id = lock(shared).id_hashed(s, hash);
+        let id = join::lock(shared).id_hashed(s, hash);
         self.slots[i] = Slot { words: *words, key, id };
         self.len += 1;
         if self.len * 2 > self.slots.len() {
@@ -428,14 +428,10 @@ impl Local {
     fn long_id(&mut self, s: &[u8], hash: u64, shared: &std::sync::Mutex<Interner>) -> u32 {
         let local = self.long.id_hashed(s, hash) as usize;
         if local == self.long_ids.len() {
-            self.long_ids.push(lock(shared).id_hashed(s, hash));
+            self.long_ids.push(join::lock(shared).id_hashed(s, hash));
         }
         self.long_ids[local]
     }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
