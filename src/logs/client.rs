@@ -333,4 +333,41 @@ mod tests {
         assert_eq!(reused.take_summary("a".into(), Access::Pop3), direct.summary("a", Access::Pop3));
         assert!(log.len() < 80, "{}", log.len());
     }
+
+    /// A session whose every value takes the longest varint reads back as pushed.
+    #[test]
+    fn largest_values_round_trip() {
+        let pop = PopCounts {
+            top: u64::MAX,
+            retrieved: u64::MAX,
+            retrieved_bytes: u64::MAX,
+            deleted: u64::MAX,
+            messages: Some(u64::MAX),
+        };
+        let imap = ImapTally {
+            flagged_deleted: u64::MAX,
+            expunged: u64::MAX,
+            trashed: u64::MAX,
+            filed: u64::MAX,
+            expunged_in_trash: u64::MAX,
+            folders: (0..20).map(|f| u32::MAX - f).collect(),
+        };
+        let mut log = ClientLog::default();
+        log.push(i64::MIN, Some(i64::MAX), Protection::Unknown, Some(u32::MAX), Some(pop), Some(&imap));
+        log.push(i64::MAX, None, Protection::Tls, None, None, None);
+        let mut seen = Vec::new();
+        log.each_session(|s| {
+            let folders = s.imap.as_ref().map(|(_, ids)| ids.n);
+            seen.push((s.start, s.end, s.protection, s.master, s.pop, folders));
+        });
+        // `messages` is stored plus one, saturating: `u64::MAX` reads back one less.
+        let pop = PopCounts { messages: Some(u64::MAX - 1), ..pop };
+        assert_eq!(
+            seen,
+            [
+                (i64::MIN, Some(i64::MAX), Protection::Unknown, Some(u32::MAX), Some(pop), Some(20)),
+                (i64::MAX, None, Protection::Tls, None, None, None),
+            ]
+        );
+    }
 }
