@@ -85,6 +85,9 @@ impl Counter {
 }
 
 impl Counters {
+    /// No counter present.
+    pub const NONE: Counters = Counters { present: 0, values: [0; 9] };
+
     /// An `N/M` pair's two numbers.
     fn set_pair(&mut self, a: Counter, b: Counter, (x, y): (Option<u64>, Option<u64>)) {
         self.set(a, x);
