@@ -459,6 +459,8 @@ struct Open {
     client: u32,
     /// From `mail_log` events, when the plugin logs them.
     events: Option<Box<ImapTally>>,
+    /// Its number in the order sessions were opened ([`Joiner::opened`]).
+    serial: u64,
     access: Access,
     protection: Protection,
 }
@@ -484,6 +486,7 @@ impl Open {
             master: master.unwrap_or(NO_ID),
             client: NO_ID,
             events: None,
+            serial: 0,
             access,
             protection,
         }
@@ -569,8 +572,17 @@ pub struct Joiner {
     by_session: SlotTable,
     /// The newest session of each pid, if still open: entries are not removed when their
     /// session closes, but checked against `slot_pids` on lookup (and dropped when the
-    /// table is rebuilt).
+    /// table is rebuilt). Only the sessions logged in without a session id until
+    /// `pids_all`.
     by_pid: SlotTable,
+    /// Whether `by_pid` indexes every open session with a pid: from the first mail line
+    /// that names a pid but no session (Dovecot 2.2 with a pid prefix, custom prefixes). A
+    /// line that names its session joins its login by that id; by pid, it may only join a
+    /// login logged without a session id (another session of the same mail process is not
+    /// its own), so until then only those are indexed.
+    pids_all: bool,
+    /// Sessions opened so far: a session's number orders the pid index built late.
+    opened: u64,
     /// Built on the first mail line without ids (Dovecot 2.2), then maintained.
     by_user: Option<FxMap<(u32, Access), Vec<u32>>>,
     masters: FxMap<u32, (Option<u32>, i64)>,
@@ -613,8 +625,8 @@ impl Joiner {
                     if let Some(s) = session {
                         self.by_session.prefetch(session_key(*s));
                     }
-                    if let Some(pid) = mpid {
-                        self.by_pid.prefetch(*pid);
+                    if let Some(pid) = mpid.filter(|_| session.is_none() || self.pids_all) {
+                        self.by_pid.prefetch(pid);
                     }
                     self.client_index.prefetch((*user, *addr, access(*proc)));
                 }
@@ -781,6 +793,8 @@ impl Joiner {
 
     fn insert(&mut self, mut open: Open, pid: Option<u32>) -> u32 {
         open.client = self.client((open.user, open.addr, open.access));
+        open.serial = self.opened;
+        self.opened += 1;
         let idx = match self.free.pop() {
             Some(i) => {
                 // The next login's slot: a slot freed by an eviction is no longer cached.
@@ -806,18 +820,35 @@ impl Joiner {
             let same = |i: u32| i != idx && slab[i as usize].as_ref().and_then(Open::session) == Some(s);
             self.by_session.insert(session_key(s), idx, same);
         }
-        if let Some(pid) = pid {
-            if self.by_pid.full() {
-                let pids = &self.slot_pids;
-                self.by_pid.rebuild(|e| pids[e as u32 as usize] == PID_SET | (e >> 32));
-            }
-            self.by_pid.insert(pid, idx, |_| true);
+        if let Some(pid) = pid.filter(|_| session.is_none() || self.pids_all) {
+            self.index_pid(pid, idx);
         }
         if let Some(by_user) = &mut self.by_user {
             by_user.entry(key).or_default().push(idx);
         }
         self.live += 1;
         idx
+    }
+
+    /// Points `pid` to the session in `slot`, the newest of that pid.
+    fn index_pid(&mut self, pid: u32, slot: u32) {
+        if self.by_pid.full() {
+            let pids = &self.slot_pids;
+            self.by_pid.rebuild(|e| pids[e as u32 as usize] == PID_SET | (e >> 32));
+        }
+        self.by_pid.insert(pid, slot, |_| true);
+    }
+
+    /// Makes the pid index hold every open session with a pid, the newest of each pid last.
+    fn index_all_pids(&mut self) {
+        self.pids_all = true;
+        let mut open: Vec<(u64, u32, u32)> = (self.slab.iter().zip(&self.slot_pids).enumerate())
+            .filter_map(|(i, (o, &p))| Some((o.as_ref()?.serial, p as u32, i as u32)).filter(|_| p & PID_SET != 0))
+            .collect();
+        open.sort_unstable();
+        for (_, pid, slot) in open {
+            self.index_pid(pid, slot);
+        }
     }
 
     fn find(&mut self, proc: Proc, id: &Id) -> Option<u32> {
@@ -828,10 +859,16 @@ impl Joiner {
         }
         // A process id is reused: the open login it names must be this user's, for this
         // protocol (else a logout whose login is in an older file would join the stale
-        // login of another user that once had the same pid).
+        // login of another user that once had the same pid); and for a line naming its
+        // session, one logged without a session id (see `pids_all`).
+        if id.session.is_none() && id.pid.is_some() && !self.pids_all {
+            self.index_all_pids();
+        }
         if let Some(pid) = id.pid
             && let Some(i) = self.by_pid(pid)
-            && self.slab[i as usize].as_ref().is_some_and(|o| o.user == id.user && o.access == access(proc))
+            && self.slab[i as usize].as_ref().is_some_and(|o| {
+                o.user == id.user && o.access == access(proc) && (id.session.is_none() || o.session.is_none())
+            })
         {
             return Some(i);
         }
@@ -1195,30 +1232,48 @@ mod tests {
     #[test]
     fn pid_index_agrees_with_a_model() {
         let mut j = Joiner::new(Filter::default());
-        // Sessions by serial number: the open ones and their slots; the newest of each pid.
+        // Sessions by serial number: the open ones, their slots and pids; the newest of each
+        // pid among those logged in without a session id, and among all (from the switch to
+        // indexing all, when the index is built from the open ones).
         let mut open: Vec<u64> = Vec::new();
         let mut slots: std::collections::HashMap<u64, u32> = Default::default();
-        let mut newest: std::collections::HashMap<u32, u64> = Default::default();
+        let mut pids: std::collections::HashMap<u64, u32> = Default::default();
+        let (mut bare, mut all): (std::collections::HashMap<u32, u64>, std::collections::HashMap<u32, u64>) =
+            Default::default();
         let mut seed = 42u64;
         for serial in 0..80_000u64 {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let pid = (seed >> 33) as u32 % 2000;
+            if serial == 40_000 {
+                j.index_all_pids();
+                let mut by_serial: Vec<u64> = open.iter().copied().filter(|s| pids.contains_key(s)).collect();
+                by_serial.sort_unstable();
+                all = by_serial.into_iter().map(|s| (pids[&s], s)).collect();
+            }
             if !(seed >> 20).is_multiple_of(3) || open.is_empty() {
                 let with_pid = !(seed >> 40).is_multiple_of(8);
                 let user = (seed >> 45) as u32 % 50;
-                let o = Open::new(user, 1, Access::Pop3, serial as i64, Protection::Tls, None, None);
+                let session = (seed >> 52).is_multiple_of(2).then(|| fingerprint(&serial.to_le_bytes()));
+                let o = Open::new(user, 1, Access::Pop3, serial as i64, Protection::Tls, None, session);
                 let slot = j.insert(o, with_pid.then_some(pid));
                 open.push(serial);
                 slots.insert(serial, slot);
                 if with_pid {
-                    newest.insert(pid, serial);
+                    pids.insert(serial, pid);
+                    all.insert(pid, serial);
+                    if session.is_none() {
+                        bare.insert(pid, serial);
+                    }
                 }
             } else {
                 let serial = open.swap_remove((seed >> 40) as usize % open.len());
                 j.close(slots.remove(&serial).unwrap(), None);
             }
+            let newest = if j.pids_all { &all } else { &bare };
             let expect = newest.get(&pid).and_then(|s| slots.get(s)).copied();
-            assert_eq!(j.by_pid(pid), expect, "serial {serial} pid {pid}");
+            // Before the switch, a session with an id found by pid is never joined that way.
+            let got = j.by_pid(pid).filter(|&i| j.pids_all || j.slab[i as usize].as_ref().unwrap().session.is_none());
+            assert_eq!(got, expect, "serial {serial} pid {pid}");
         }
         assert_eq!(j.live, open.len());
     }

@@ -199,6 +199,25 @@ Nov 22 11:00:00 pop3(jay)<7><j1>: Info: Disconnected: Logged out top=0/0, retr=4
 }
 
 #[test]
+fn a_line_naming_its_session_never_joins_another_session_by_pid() {
+    // One IMAP process (pid 9) serves two sessions of kim (`service_count = 0`): the login
+    // of k1 is in an older file, k2's is here. k1's logout names k1: it must not close k2
+    // (nor take its address); a login without a session id is joined by pid.
+    let a = run("\
+Nov 22 10:00:00 imap-login: Info: Login: user=<kim>, method=PLAIN, rip=192.0.2.2, lip=127.0.0.1, mpid=9, TLS, session=<k2>
+Nov 22 10:00:05 imap(kim)<9><k1>: Info: Disconnected: Logged out in=1 out=2 deleted=3 expunged=3 trashed=0
+Nov 22 10:00:06 imap-login: Info: Login: user=<lea>, method=PLAIN, rip=192.0.2.3, lip=127.0.0.1, mpid=10, TLS
+Nov 22 10:00:07 imap(lea)<10><l1>: Info: Disconnected: Logged out in=1 out=2 deleted=1 expunged=1 trashed=0
+Nov 22 10:00:09 imap(kim)<9><k2>: Info: Disconnected: Logged out in=1 out=2 deleted=0 expunged=0 trashed=0
+");
+    assert_eq!(client(&a, "kim", "unknown", Access::Imap).totals.expunged, 3);
+    let k2 = client(&a, "kim", "192.0.2.2", Access::Imap);
+    assert_eq!((k2.totals.sessions, k2.totals.closed_sessions, k2.totals.expunged), (1, 1, 0));
+    assert_eq!(client(&a, "lea", "192.0.2.3", Access::Imap).totals.expunged, 1);
+    assert_eq!(a.stats.unmatched, 1);
+}
+
+#[test]
 fn filters_by_user_and_time() {
     let mut o = opts();
     o.filter.users = vec![b"bob".to_vec()];
