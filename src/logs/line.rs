@@ -184,7 +184,7 @@ pub fn parse(rest: &[u8]) -> Result<Option<Record<'_>>, Unparsable> {
 }
 
 /// Finds the Dovecot service name: directly (Dovecot's log file) or after `host dovecot[pid]: `.
-fn service_start(rest: &[u8]) -> Option<&[u8]> {
+pub fn service_start(rest: &[u8]) -> Option<&[u8]> {
     if is_service(rest) {
         return Some(rest);
     }
@@ -197,7 +197,7 @@ fn service_start(rest: &[u8]) -> Option<&[u8]> {
     tag[colon + 1..].strip_prefix(b" ").filter(|svc| is_service(svc))
 }
 
-fn is_service(s: &[u8]) -> bool {
+pub fn is_service(s: &[u8]) -> bool {
     match s.first() {
         Some(b'p') => s.starts_with(b"pop3-login: ") || s.starts_with(b"pop3("),
         Some(b'i') => s.starts_with(b"imap-login: ") || s.starts_with(b"imap("),
@@ -209,8 +209,9 @@ fn is_service(s: &[u8]) -> bool {
     }
 }
 
+/// Parses the line from its service name (see [`service_start`]).
 #[inline]
-fn parse_service(s: &[u8]) -> Result<Option<Record<'_>>, Unparsable> {
+pub fn parse_service(s: &[u8]) -> Result<Option<Record<'_>>, Unparsable> {
     if let Some(m) = s.strip_prefix(b"pop3-login: ").or_else(|| s.strip_prefix(b"imap-login: ")) {
         let proc = if s[0] == b'p' { Proc::Pop3 } else { Proc::Imap };
         return login(proc, strip_level(m)).map(Some);

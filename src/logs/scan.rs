@@ -121,6 +121,7 @@ impl<'a> Scanner<'a> {
         // The timestamp of the line before and the bytes it was read from (with the space
         // after it): a line starting with the same bytes has the same timestamp.
         let mut last_time: Option<(RawTime, Prefix)> = None;
+        let mut last_tag = Tag::default();
         input::block_lines(block, |line| {
             *lines += 1;
             let Some(line) = line else { return };
@@ -138,7 +139,8 @@ impl<'a> Scanner<'a> {
                 }
                 return;
             };
-            match line::parse(rest) {
+            let service = last_tag.service(rest);
+            match service.map_or(Ok(None), line::parse_service) {
                 Ok(None) => {}
                 Err(line::Unparsable) => {
                     *relevant += 1;
@@ -279,7 +281,31 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The bytes a timestamp was read from (with the space after it), 16 to 32 of them.
+/// The syslog tag (`host dovecot[pid]: `) of the last Dovecot line read: most lines repeat
+/// it, and their service name follows it.
+#[derive(Default)]
+struct Tag(Option<Prefix>);
+
+impl Tag {
+    /// [`line::service_start`] of `rest`, the tag's bytes compared instead of searched.
+    #[inline]
+    fn service<'a>(&mut self, rest: &'a [u8]) -> Option<&'a [u8]> {
+        if let Some(tag) = &self.0
+            && tag.starts(rest)
+        {
+            // `rest` reads as the tag's line did up to the tag's end.
+            return Some(&rest[tag.len..]).filter(|s| line::is_service(s));
+        }
+        let service = line::service_start(rest)?;
+        if let Some(tag) = Prefix::of(&rest[..rest.len() - service.len()]) {
+            self.0 = Some(tag);
+        }
+        Some(service)
+    }
+}
+
+/// The bytes a timestamp was read from (with the space after it), or a syslog tag: 16 to 32
+/// of them.
 struct Prefix {
     bytes: [u8; 32],
     len: usize,
@@ -437,6 +463,32 @@ impl Local {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A line starting with the last Dovecot line's syslog tag has its service where the
+    /// search would find it, whatever the tags, hosts and services that follow one another.
+    #[test]
+    fn a_reused_tag_finds_the_service_the_search_finds() {
+        let starts = [
+            "mail dovecot[812]: ",
+            "mail dovecot[813]: ",
+            "mail dovecot: ",
+            "mail postfix/smtpd[1]: ",
+            "a-rather-long-host-name.example.org dovecot[1]: ",
+            "mail dovecot[812]:  ",
+            "mail dovecot[812]: x",
+            "mail dovecot[812]",
+            "",
+        ];
+        let services = ["pop3-login: Login: user=<a>", "imap(b)<1><s>: x", "master: up", "lmtp(c): y", "auth: z", ""];
+        let mut tag = Tag::default();
+        let mut seed = 5u64;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let start = starts[(seed >> 33) as usize % starts.len()];
+            let rest = format!("{start}{}", services[(seed >> 45) as usize % services.len()]);
+            assert_eq!(tag.service(rest.as_bytes()), line::service_start(rest.as_bytes()), "{rest:?}");
+        }
+    }
 
     /// Lines sharing a timestamp's bytes reuse its reading: every item has the timestamp
     /// its own line gives, whatever the forms and lengths that follow one another.
