@@ -2,9 +2,11 @@
 //! per-client timelines (user + remote address + protocol).
 //!
 //! A mail process line finds its login by session id (`<pid><session>`, 2.3+), else by
-//! pid (the login line's `mpid=`, when a custom prefix logs `<pid>`), else (2.2, no ids)
-//! by user and protocol: the oldest open login of that user, counted as an ambiguous join
-//! when open logins from several addresses compete. Memory holds the open sessions (64
+//! pid (the login line's `mpid=`, when a custom prefix logs `<pid>`; a line naming its
+//! session only joins a login logged without one that way, never another session of the
+//! same process), else (2.2, no ids) by user and protocol: the oldest open login of that
+//! user, counted as an ambiguous join when open logins from several addresses compete.
+//! The pid index is built in full only once a line names a pid but no session. Memory holds the open sessions (64
 //! bytes each, plus 16 in the indexes and 8 for its pid) and, per client, its sessions
 //! packed in a [`ClientLog`] (about 10 bytes each).
 //!

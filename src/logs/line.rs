@@ -5,9 +5,11 @@
 //!   (2.3+), `pop3(alice): ...` (2.2);
 //! * syslog / journal exports: `host dovecot[123]: pop3-login: Login: ...` (no level word).
 //!
-//! `key=value` pairs are read generically (`, ` or space separated, `<...>` and `(...)`
-//! values may hold spaces) and known aliases are mapped, so renamed fields (Dovecot 2.4)
-//! and custom `login_log_format_elements` / `*_logout_format` still work.
+//! Logins and logouts in Dovecot's default formats are read as a fixed sequence of fields
+//! ([`defaults`]); other lines' `key=value` pairs are read generically (`, ` or space
+//! separated, `<...>` and `(...)` values may hold spaces) and known aliases are mapped, so
+//! renamed fields (Dovecot 2.4) and custom `login_log_format_elements` / `*_logout_format`
+//! still work.
 
 use std::sync::LazyLock;
 
