@@ -416,24 +416,21 @@ pub fn block_lines(block: &Lines<'_>, mut f: impl FnMut(Option<&[u8]>)) {
 /// Calls `f` with the position of each newline of `data`, in order, from [`mask`]s.
 #[inline]
 fn newlines(data: &[u8], mut f: impl FnMut(usize)) {
-    let mut base = 0;
-    let mut chunks = data.chunks_exact(64);
-    for chunk in &mut chunks {
-        let mut m = mask::of(chunk.try_into().unwrap_or(&[0; 64]), b"\n");
+    let mut each = |base: usize, bytes: &[u8; 64]| {
+        let mut m = mask::of(bytes, b"\n");
         while m != 0 {
             f(base + m.trailing_zeros() as usize);
             m &= m - 1;
         }
-        base += 64;
+    };
+    let chunks = data.chunks_exact(64);
+    let (rest, whole) = (chunks.remainder(), data.len() - chunks.remainder().len());
+    for (k, chunk) in chunks.enumerate() {
+        each(64 * k, chunk.try_into().unwrap_or(&[0; 64]));
     }
-    let rest = chunks.remainder();
     let mut last = [0; 64];
     last[..rest.len()].copy_from_slice(rest);
-    let mut m = mask::of(&last, b"\n");
-    while m != 0 {
-        f(base + m.trailing_zeros() as usize);
-        m &= m - 1;
-    }
+    each(whole, &last);
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -6,9 +6,9 @@
 //! session only joins a login logged without one that way, never another session of the
 //! same process), else (2.2, no ids) by user and protocol: the oldest open login of that
 //! user, counted as an ambiguous join when open logins from several addresses compete.
-//! The pid index is built in full only once a line names a pid but no session. Memory holds the open sessions (64
-//! bytes each, plus 16 in the indexes and 8 for its pid) and, per client, its sessions
-//! packed in a [`ClientLog`] (about 10 bytes each).
+//! The pid index is built in full only once a line names a pid but no session. Memory
+//! holds the open sessions (64 bytes each, plus 16 in the indexes and 8 for its pid) and,
+//! per client, its sessions packed in a [`ClientLog`] (about 10 bytes each).
 //!
 //! This runs on one thread, in log order, for every login and logout: the records come with
 //! names already interned ([`SharedNames`]) and session ids fingerprinted, and the indexes
