@@ -336,10 +336,14 @@ const EVENTS: [&[u8]; 5] = [b"expunge: ", b"delete: ", b"copy ", b"copy: ", b"sa
 
 #[inline]
 fn mail_message<'a>(proc: Proc, id: MailId<'a>, m: &'a [u8]) -> Result<Option<Record<'a>>, Unparsable> {
-    if EVENTS.iter().any(|e| m.starts_with(e)) {
+    // Events start with a lower-case word, logouts (`Disconnected`, `Logged out`) do not.
+    if m.first().is_some_and(u8::is_ascii_lowercase) && EVENTS.iter().any(|e| m.starts_with(e)) {
         return event(m).map(|e| Some(e.map_or(Record::Other, |event| Record::Event { proc, id, event })));
     }
-    let Some(eq) = memchr(b'=', m).filter(|_| proc != Proc::Server) else { return Ok(Some(Record::Other)) };
+    if proc == Proc::Server {
+        return Ok(Some(Record::Other));
+    }
+    let Some(eq) = memchr(b'=', m) else { return Ok(Some(Record::Other)) };
     let c = defaults::counters(proc, m, eq).unwrap_or_else(|| counters_pairs(proc, m));
     let found = match proc {
         Proc::Pop3 => c.is_pop(),
