@@ -439,11 +439,8 @@ fn read_opened(
         let mut consume = |done_rx: mpsc::Receiver<(u64, Parsed)>, free_tx: mpsc::SyncSender<Box<scan::Scanned>>| {
             let mut pending = BTreeMap::new();
             let mut ahead = join::Ahead::default();
-            // The last timestamp resolved (at first none: no timestamp has month 0), and its
-            // time (`None`: an impossible date).
-            let mut prev_raw =
-                time::RawTime { year: None, month: 0, day: 0, hour: 0, minute: 0, second: 0, offset: None };
-            let mut prev_t = None;
+            // The last timestamp resolved and its time (`None`: an impossible date).
+            let mut prev: Option<(time::RawTime, Option<i64>)> = None;
             for next in 0u64.. {
                 let Some(parsed) = in_order(next, &mut pending, &done_rx) else { return Ok(()) };
                 let s = match parsed {
@@ -459,14 +456,19 @@ fn read_opened(
                     // Items in a row mostly share their timestamp, and resolving a timestamp
                     // again right after gives the same time: only a new one is resolved (and
                     // only a new time can move the first and last).
-                    if item.raw != prev_raw {
-                        (prev_raw, prev_t) = (item.raw, clock.resolve(item.raw));
-                        if let Some(t) = prev_t {
-                            first = Some(first.map_or(t, |f| f.min(t)));
-                            last = Some(last.map_or(t, |l| l.max(t)));
+                    let t = match prev {
+                        Some((raw, t)) if raw == item.raw => t,
+                        _ => {
+                            let t = clock.resolve(item.raw);
+                            if let Some(t) = t {
+                                first = Some(first.map_or(t, |f| f.min(t)));
+                                last = Some(last.map_or(t, |l| l.max(t)));
+                            }
+                            prev = Some((item.raw, t));
+                            t
                         }
-                    }
-                    let Some(t) = prev_t else {
+                    };
+                    let Some(t) = t else {
                         st.unparsable += 1 + u64::from(item.repeat);
                         continue;
                     };
