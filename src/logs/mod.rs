@@ -7,11 +7,12 @@
 //! `auth`, `lmtp(`, `doveadm(`) follows it; no regex, no per-line allocation. Blocks are
 //! read (a plain file is mapped read-only and each thread parses its own chunks in place,
 //! see [`map`] for a file truncated meanwhile; streams are read in turn) and parsed by one
-//! thread per core ([`scan`], which also interns names), and joined in log order by the
-//! calling thread: the clock's year inference and the joins see the lines in the order of
-//! the file. The reports are then built (and rendered) by one thread per core, a few
-//! batches ahead of the writer ([`Joined::each_batch`]); the status of all of them is known
-//! without building them ([`Joined::status`]).
+//! thread per core ([`scan`], which also interns names), and joined in log order by
+//! whichever of them finds the next block ready ([`pipeline`]): the clock's year inference
+//! and the joins see the lines in the order of the file. The reports are then built (and
+//! rendered) by one thread per core, a few batches ahead of the writer
+//! ([`Joined::each_batch`]); the status of all of them is known without building them
+//! ([`Joined::status`]).
 //!
 //! * [`input`] opens and cuts inputs into lines and blocks ([`map`] maps plain files);
 //!   [`time`] reads timestamps (and infers missing years); [`line`](mod@line) parses one
@@ -24,6 +25,7 @@ pub mod join;
 pub mod line;
 pub mod map;
 mod mask;
+mod pipeline;
 pub mod scan;
 pub mod time;
 
@@ -307,7 +309,7 @@ impl Joined {
             let mut consume = |token_tx: mpsc::SyncSender<()>, done_rx: mpsc::Receiver<(usize, T)>| {
                 let mut pending = BTreeMap::new();
                 for b in 0..batches {
-                    let Some(batch) = in_order(b, &mut pending, &done_rx) else {
+                    let Some(batch) = pipeline::in_order(b, &mut pending, &done_rx) else {
                         return Err(io::Error::other("a thread building reports stopped"));
                     };
                     f(batch)?;
@@ -380,29 +382,19 @@ fn users(
     (users, flat)
 }
 
-/// The result numbered `n` from threads that finish in any order: from `pending` (those
-/// that came early) or the channel, keeping the others there for later; `None` once every
-/// sender is gone.
-fn in_order<K: Ord, T>(n: K, pending: &mut BTreeMap<K, T>, rx: &mpsc::Receiver<(K, T)>) -> Option<T> {
-    loop {
-        if let Some(r) = pending.remove(&n) {
-            return Some(r);
-        }
-        let (k, r) = rx.recv().ok()?;
-        pending.insert(k, r);
-    }
-}
-
 /// Parsed blocks in flight (memory: this many blocks' records, plus, for inputs not
 /// mapped, one read buffer of [`input::CHUNK`] per thread).
 const POOL: usize = 8;
 
-/// Reads one input: blocks are read and parsed by worker threads, and joined here in order.
+/// Reads one input: blocks are read, parsed and joined in order by the worker threads.
 fn read_one(path: &Path, opts: &Options, joiner: &mut join::Joiner) -> io::Result<InputStats> {
     read_opened(path, input::open(path)?, opts, joiner)
 }
 
-/// Reads an opened input (see [`read_one`]).
+/// Reads an opened input (see [`read_one`]). Every thread (this one too) takes the next
+/// block, parses it, and then joins the blocks parsed so far in order, unless another
+/// thread is joining them: one thread per core, none waiting while there is work, and the
+/// joins see the lines in the order of the file.
 fn read_opened(
     path: &Path,
     opened: input::Opened,
@@ -410,9 +402,7 @@ fn read_opened(
     joiner: &mut join::Joiner,
 ) -> io::Result<InputStats> {
     let reference = opened.modified.and_then(|m| Timestamp::try_from(m).ok()).unwrap_or(opts.now);
-    let mut clock = time::Clock::new(opts.tz.clone(), reference, opts.year);
-    let mut st = InputStats { path: path.to_path_buf(), gzip: opened.gzip, ..InputStats::default() };
-    let (mut first, mut last) = (None::<i64>, None::<i64>);
+    let stats = InputStats { path: path.to_path_buf(), gzip: opened.gzip, ..InputStats::default() };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let source = match opened.source {
         input::Source::Mapped(map) => Source::Mapped { map, next: AtomicU64::new(0) },
@@ -421,74 +411,82 @@ fn read_opened(
             Source::Stream(Mutex::new(Stream { blocks: input::Blocks::new(r), seq: 0, done: false }))
         }
     };
-    let (free_tx, free_rx) = mpsc::sync_channel::<Box<scan::Scanned>>(POOL);
-    for _ in 0..POOL {
-        let _ = free_tx.send(Box::default());
-    }
-    let free_rx = Mutex::new(free_rx);
-    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Parsed)>(POOL);
     let shared = joiner.names.clone();
+    let joining = Joining {
+        joiner,
+        clock: time::Clock::new(opts.tz.clone(), reference, opts.year),
+        stats,
+        first: None,
+        last: None,
+        prev: None,
+        ahead: join::Ahead::default(),
+    };
+    let pipe = pipeline::Pipeline::new((0..POOL).map(|_| Box::default()), joining);
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let done_tx = done_tx.clone();
-            let (source, free_rx, filter, shared) = (&source, &free_rx, &opts.filter, &*shared);
-            scope.spawn(move || work(source, free_rx, &done_tx, scan::Scanner::new(filter, shared)));
+        let worker = || work(&source, &pipe, scan::Scanner::new(&opts.filter, &shared));
+        for _ in 1..workers {
+            scope.spawn(worker);
         }
-        drop(done_tx);
-        // Consumes the blocks in order; returning drops the channels, which stops the workers.
-        let mut consume = |done_rx: mpsc::Receiver<(u64, Parsed)>, free_tx: mpsc::SyncSender<Box<scan::Scanned>>| {
-            let mut pending = BTreeMap::new();
-            let mut ahead = join::Ahead::default();
-            // The last timestamp resolved and its time (`None`: an impossible date).
-            let mut prev: Option<(time::RawTime, Option<i64>)> = None;
-            for next in 0u64.. {
-                let Some(parsed) = in_order(next, &mut pending, &done_rx) else { return Ok(()) };
-                let s = match parsed {
-                    Parsed::Block(s) => s,
-                    Parsed::End => return Ok(()),
-                    Parsed::Failed(e) => return Err(e),
-                };
-                st.lines += s.lines;
-                st.relevant += s.relevant;
-                st.unparsable += s.unparsable;
-                for (k, item) in s.items.iter().enumerate() {
-                    joiner.prefetch(&s.items, k, &mut ahead);
-                    // Items in a row mostly share their timestamp, and resolving a timestamp
-                    // again right after gives the same time: only a new one is resolved (and
-                    // only a new time can move the first and last).
-                    let t = match prev {
-                        Some((raw, t)) if raw == item.raw => t,
-                        _ => {
-                            let t = clock.resolve(item.raw);
-                            if let Some(t) = t {
-                                first = Some(first.map_or(t, |f| f.min(t)));
-                                last = Some(last.map_or(t, |l| l.max(t)));
-                            }
-                            prev = Some((item.raw, t));
-                            t
-                        }
-                    };
-                    let Some(t) = t else {
-                        st.unparsable += 1 + u64::from(item.repeat);
-                        continue;
-                    };
-                    if let Some(rec) = &item.rec {
-                        joiner.record(t, rec, &s.counters);
-                    }
-                }
-                let _ = free_tx.send(s);
-            }
-            Ok(())
-        };
-        consume(done_rx, free_tx)
-    })?;
+        worker();
+    });
+    let (j, end) = pipe.into_inner();
+    end.unwrap_or_else(|| Err(io::Error::other("a thread reading the log stopped")))?;
     if let Source::Mapped { map, .. } = &source {
         // Once every block is in: the file must not have shrunk meanwhile.
         map.check()?;
     }
-    st.first = first.and_then(|t| Timestamp::from_second(t).ok());
-    st.last = last.and_then(|t| Timestamp::from_second(t).ok());
+    let mut st = j.stats;
+    st.first = j.first.and_then(|t| Timestamp::from_second(t).ok());
+    st.last = j.last.and_then(|t| Timestamp::from_second(t).ok());
     Ok(st)
+}
+
+/// The joining side of [`read_opened`], held by one thread at a time.
+struct Joining<'a> {
+    joiner: &'a mut join::Joiner,
+    clock: time::Clock,
+    stats: InputStats,
+    /// The first and last times seen.
+    first: Option<i64>,
+    last: Option<i64>,
+    /// The last timestamp resolved and its time (`None`: an impossible date).
+    prev: Option<(time::RawTime, Option<i64>)>,
+    ahead: join::Ahead,
+}
+
+impl Joining<'_> {
+    /// Joins one parsed block, the next in order.
+    fn block(&mut self, s: &scan::Scanned) {
+        let st = &mut self.stats;
+        st.lines += s.lines;
+        st.relevant += s.relevant;
+        st.unparsable += s.unparsable;
+        for (k, item) in s.items.iter().enumerate() {
+            self.joiner.prefetch(&s.items, k, &mut self.ahead);
+            // Items in a row mostly share their timestamp, and resolving a timestamp
+            // again right after gives the same time: only a new one is resolved (and
+            // only a new time can move the first and last).
+            let t = match self.prev {
+                Some((raw, t)) if raw == item.raw => t,
+                _ => {
+                    let t = self.clock.resolve(item.raw);
+                    if let Some(t) = t {
+                        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+                        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+                    }
+                    self.prev = Some((item.raw, t));
+                    t
+                }
+            };
+            let Some(t) = t else {
+                st.unparsable += 1 + u64::from(item.repeat);
+                continue;
+            };
+            if let Some(rec) = &item.rec {
+                self.joiner.record(t, rec, &s.counters);
+            }
+        }
+    }
 }
 
 /// Where the worker threads take their blocks.
@@ -508,74 +506,72 @@ struct Stream {
     done: bool,
 }
 
-enum Parsed {
-    Block(Box<scan::Scanned>),
-    End,
-    Failed(io::Error),
-}
+/// Blocks between the threads of [`read_opened`]: the last is the input's end or error.
+type Pipe<'a> = pipeline::Pipeline<Box<scan::Scanned>, Joining<'a>, io::Result<()>>;
 
-/// A parsing thread: takes a free buffer, reads the next block, parses it into the buffer.
-fn work(
-    source: &Source,
-    free: &Mutex<mpsc::Receiver<Box<scan::Scanned>>>,
-    done: &mpsc::SyncSender<(u64, Parsed)>,
-    mut scanner: scan::Scanner<'_>,
-) {
+/// A parsed block, or the input's end or error.
+type Step = pipeline::Step<Box<scan::Scanned>, io::Result<()>>;
+
+/// A worker thread: takes a free buffer, parses the next block into it, and joins the
+/// blocks ready ([`pipeline`]), until the end of the input.
+fn work(source: &Source, pipe: &Pipe<'_>, mut scanner: scan::Scanner<'_>) {
     let mut block = input::Block::default();
-    loop {
-        let Ok(mut s) = free.lock().map_err(drop).and_then(|rx| rx.recv().map_err(drop)) else { return };
-        let (seq, got) = match source {
-            Source::Mapped { map, next } => {
-                let seq = next.fetch_add(1, Ordering::Relaxed);
-                let parsed = match input::chunk_lines(map.bytes(), seq) {
-                    Some(lines) => {
-                        let off = lines.data.as_ptr() as usize - map.bytes().as_ptr() as usize;
-                        scanner.scan(&lines, &mut s);
-                        // Parsed: its pages need not count in our memory (they stay cached).
-                        map.release(off..off + lines.data.len());
-                        // A page that vanished read as zeros: the block is worthless.
-                        match map.check_faults() {
-                            Ok(()) => Parsed::Block(s),
-                            Err(e) => Parsed::Failed(e),
-                        }
-                    }
-                    None => Parsed::End,
-                };
-                let last = !matches!(parsed, Parsed::Block(_));
-                if done.send((seq, parsed)).is_err() || last {
-                    return;
-                }
-                continue;
-            }
-            Source::File { file, size, next } => {
-                let seq = next.fetch_add(1, Ordering::Relaxed);
-                (seq, input::read_chunk(file, *size, seq, &mut block))
-            }
-            Source::Stream(stream) => {
-                let Ok(mut r) = stream.lock() else { return };
-                if r.done {
-                    return;
-                }
-                let seq = r.seq;
-                r.seq += 1;
-                let got = r.blocks.next_into(&mut block);
-                r.done = !matches!(got, Ok(true));
-                (seq, got)
-            }
-        };
-        let last = !matches!(got, Ok(true));
-        let parsed = match got {
-            Ok(true) => {
-                scanner.scan(&block.view(), &mut s);
-                Parsed::Block(s)
-            }
-            Ok(false) => Parsed::End,
-            Err(e) => Parsed::Failed(e),
-        };
-        if done.send((seq, parsed)).is_err() || last {
+    while let Some(s) = pipe.take() {
+        let Some((seq, step)) = parse_next(source, &mut scanner, &mut block, s) else { return };
+        let last = matches!(step, Step::Last(_));
+        pipe.put(seq, step, &|j, s| j.block(s));
+        if last {
             return;
         }
     }
+}
+
+/// Reads and parses the next block of `source` into `s`: its number and what came of it;
+/// `None` when a stream already ended.
+fn parse_next(
+    source: &Source,
+    scanner: &mut scan::Scanner<'_>,
+    block: &mut input::Block,
+    mut s: Box<scan::Scanned>,
+) -> Option<(u64, Step)> {
+    let (seq, got) = match source {
+        Source::Mapped { map, next } => {
+            let seq = next.fetch_add(1, Ordering::Relaxed);
+            let Some(lines) = input::chunk_lines(map.bytes(), seq) else { return Some((seq, Step::Last(Ok(())))) };
+            let off = lines.data.as_ptr() as usize - map.bytes().as_ptr() as usize;
+            scanner.scan(&lines, &mut s);
+            // Parsed: its pages need not count in our memory (they stay cached).
+            map.release(off..off + lines.data.len());
+            // A page that vanished read as zeros: the block is worthless.
+            return Some((seq, map.check_faults().map_or_else(|e| Step::Last(Err(e)), |()| Step::Block(s))));
+        }
+        Source::File { file, size, next } => {
+            let seq = next.fetch_add(1, Ordering::Relaxed);
+            (seq, input::read_chunk(file, *size, seq, block))
+        }
+        Source::Stream(stream) => {
+            let mut r = stream.lock().ok()?;
+            if r.done {
+                return None;
+            }
+            let seq = r.seq;
+            r.seq += 1;
+            let got = r.blocks.next_into(block);
+            r.done = !matches!(got, Ok(true));
+            (seq, got)
+        }
+    };
+    Some((
+        seq,
+        match got {
+            Ok(true) => {
+                scanner.scan(&block.view(), &mut s);
+                Step::Block(s)
+            }
+            Ok(false) => Step::Last(Ok(())),
+            Err(e) => Step::Last(Err(e)),
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -241,10 +241,8 @@ fn a_missing_file_is_an_input_error() {
     assert_eq!(e.error.kind(), io::ErrorKind::NotFound);
 }
 
-/// A log of several read chunks, sessions open across their boundaries: read in parallel
-/// from the plain file, it gives exactly what the one-reader path (gzip) gives.
-#[test]
-fn parallel_chunks_join_like_one_reader() {
+/// A log of several read chunks (over 3), sessions open across their boundaries.
+fn chunked_log() -> String {
     let mut log = String::new();
     let mut open: Vec<(usize, usize)> = Vec::new();
     let mut seed = 11u64;
@@ -292,6 +290,14 @@ fn parallel_chunks_join_like_one_reader() {
             _ => log += &format!("{ts} postfix/smtpd[2]: connect from x[10.9.9.{}]\n", next() % 200),
         }
     }
+    log
+}
+
+/// [`chunked_log`] read in parallel from the plain file gives exactly what the one-reader
+/// path (gzip) gives.
+#[test]
+fn parallel_chunks_join_like_one_reader() {
+    let log = chunked_log();
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("mail.log");
     std::fs::write(&plain, &log).unwrap();
@@ -309,6 +315,46 @@ fn parallel_chunks_join_like_one_reader() {
     assert_eq!(a.boxes, b.boxes);
     assert!(a.boxes.iter().any(|b| !b.clients.iter().all(|c| c.master_users.is_empty())));
     assert!(a.boxes.iter().any(|b| b.server.messages > 0));
+}
+
+/// Every source (mapped, read in chunks, a stream) reads [`chunked_log`] alike; a stream
+/// failing after a few blocks is an error (not a hang, not a partial result), whatever the
+/// number of blocks parsed ahead of it.
+#[test]
+fn every_source_reads_alike_and_a_failing_stream_is_an_error() {
+    let log = chunked_log();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mail.log");
+    std::fs::write(&path, &log).unwrap();
+    let read = |source: input::Source| {
+        let mut joiner = join::Joiner::new(Filter::default());
+        let opened = input::Opened { source, gzip: false, modified: None };
+        let st = read_opened(&path, opened, &opts(), &mut joiner)?;
+        joiner.finish();
+        Ok::<_, io::Error>((st.lines, st.relevant, st.unparsable, st.first, st.last, joiner.stats))
+    };
+    let file = || std::fs::File::open(&path).unwrap();
+    let mapped = read(input::open(&path).unwrap().source).unwrap();
+    assert!(mapped.0 > 40_000, "{mapped:?}");
+    let chunks = read(input::Source::File { file: file(), size: log.len() as u64 }).unwrap();
+    let stream = read(input::Source::Stream(Box::new(file()))).unwrap();
+    assert_eq!((&chunks, &stream), (&mapped, &mapped));
+
+    /// Gives its bytes, then fails.
+    struct Failing(io::Cursor<Vec<u8>>);
+    impl io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("the disk is gone")),
+                n => Ok(n),
+            }
+        }
+    }
+    for cut in [0, 1000, log.len() / 2, log.len() - 1] {
+        let failing = Failing(io::Cursor::new(log.as_bytes()[..cut].to_vec()));
+        let e = read(input::Source::Stream(Box::new(failing))).unwrap_err();
+        assert_eq!(e.to_string(), "the disk is gone", "cut at {cut}");
+    }
 }
 
 /// logrotate's `copytruncate` while a mapped log is read: an input error that says what
