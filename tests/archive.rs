@@ -574,7 +574,7 @@ fn fault_trial(
 }
 
 /// A run (`--older-than 1y`, batches of 2) that aborts itself at `stage` (`written:3`: at
-/// the third message written; see `Faults` in src/commands/archive.rs).
+/// the third message written; see `Faults` in src/commands/archive/mod.rs).
 pub(crate) fn aborted_at(sandbox: &TestDir, src: &str, dir: &Path, format: &str, stage: &str) -> Output {
     archive_cmd(sandbox, src, dir, &["--older-than", "1y", "--batch-size", "2", "--archive-format", format])
         .env("MAILSWEEP_TEST_ABORT", stage)

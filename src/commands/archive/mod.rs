@@ -20,20 +20,36 @@
 //! or locked), so "n" leaves DIR exactly as it was; "y" opens it for writing, which
 //! refuses if the journal or folder map changed meanwhile. With `--yes` it is opened for
 //! writing (locked) before the plan.
+//!
+//! One route per kind of source, each in its own module; they differ in how they list,
+//! plan and remove, and share everything else:
+//! - [`imap`]: IMAP folders, removed by `UID STORE`/`UID EXPUNGE` as above;
+//! - [`pop`]: a POP3 maildrop, archived as `INBOX`, removed by `DELE` committed by `QUIT`;
+//! - [`local`]: a local Maildir or mbox, removed by unlinking the archived Maildir files
+//!   or by rewriting the mbox without the archived messages.
+//!
+//! Here, what all routes share: the options and [`run`], which picks the route; the
+//! confirmation ([`Confirm`]); the plan ([`FolderPlan`], [`already_archived`],
+//! [`settle_plan`]); the writers ([`FolderRun`], streaming from any [`MessageSource`]);
+//! the read-back checks ([`verify_entry`], [`read_back_again`]); the test faults
+//! ([`Faults`]).
+
+mod imap;
+mod local;
+mod pop;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use jiff::Timestamp;
 
 use crate::cli::{ArchiveArgs, GlobalArgs};
 use crate::config::Config;
 use crate::error;
 use crate::exit::ExitCode;
-use crate::imap::archive::{ArchiveSession, Fetched};
-use crate::imap::session::{Found, ListedFolder};
+use crate::imap::archive::Fetched;
 use crate::model::archive::{
     ArchiveFormat, ArchiveReport, Candidate, Criteria, Entry, FolderOutcome, PRESET_ATTACHMENT_SIZE, Preset,
     QuotaFigures, Record, Year, until_quota,
@@ -41,15 +57,15 @@ use crate::model::archive::{
 use crate::model::mime::report::{Filter, parse_cutoff};
 use crate::model::size::parse_size;
 use crate::model::status::parse_percent;
-use crate::model::{Protocol, Security, SourceSpec, SpecialUse};
-use crate::pop::archive::PopArchiveSession;
+use crate::model::{Protocol, SourceSpec};
 use crate::report::archive as render;
 use crate::report::progress::Progress;
 use crate::source::{self, Target};
 use crate::store::LocalKind;
-use crate::store::archive::local::{LocalFolder, LocalSource};
-use crate::store::archive::rewrite::LockMode;
 use crate::store::archive::{ArchiveDir, io_error, maildir, mboxrd};
+use imap::imap_run;
+use local::local_run;
+use pop::pop_run;
 
 /// Everything the arguments decide.
 #[derive(Debug, Clone)]
@@ -320,27 +336,6 @@ fn progress_of(report: &ArchiveReport) -> Progress {
     Progress::new(total(|f| f.planned_messages), total(|f| f.planned_bytes))
 }
 
-/// Which listed folders a run works on.
-fn chosen_folders(listed: Vec<ListedFolder>, opts: &Options) -> Vec<ListedFolder> {
-    let role_wanted = match opts.preset {
-        Some(Preset::Sent) => Some(SpecialUse::Sent),
-        Some(Preset::Trash) => Some(SpecialUse::Trash),
-        _ => None,
-    };
-    let by_attribute = |f: &ListedFolder, role: SpecialUse| f.to_usage().role == Some(role);
-    let any_attribute = role_wanted.is_some_and(|r| listed.iter().any(|f| by_attribute(f, r)));
-    listed
-        .into_iter()
-        .filter(|f| !f.noselect())
-        .filter(|f| opts.folders.keeps_folder(&f.display_name()))
-        .filter(|f| match role_wanted {
-            None => true,
-            Some(role) if any_attribute => by_attribute(f, role),
-            Some(role) => SpecialUse::from_name(&f.display_name()) == Some(role),
-        })
-        .collect()
-}
-
 /// Whether the plan is made on the archive directory opened read-only: for `--dry-run`,
 /// and when a terminal is asked, so that "n" leaves the directory exactly as it was (not
 /// even created). With `--yes` it is opened (created, locked) for writing at once.
@@ -480,108 +475,6 @@ fn read_back_again(
     Ok(out)
 }
 
-/// Returns `None` when the user declined.
-async fn imap_run(
-    target: &Target,
-    creds: &crate::secret::Credentials,
-    opts: &Options,
-    confirm: &Confirm,
-    report: &mut ArchiveReport,
-) -> Result<Option<()>> {
-    let SourceSpec::Server(spec) = &target.spec else { unreachable!("IMAP target") };
-    let account = account_key(target);
-    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
-    report.notes.append(&mut dir.notes);
-    let mut s = ArchiveSession::open(spec, &target.net, creds).await?;
-    if !opts.keep_on_server && !s.uidplus {
-        return Err(error::failure_hint(
-            format!(
-                "{} does not offer UIDPLUS, so mailsweep cannot remove only the archived messages (a plain EXPUNGE would also purge what other clients marked deleted)",
-                target.spec
-            ),
-            "run with --keep-on-server to copy only, and delete the archived messages in your mail client",
-        ));
-    }
-    let folders = chosen_folders(s.folders().await?, opts);
-    let quota = match s.quota().await {
-        Ok(q) => q,
-        Err(e) => {
-            report.notes.push(format!("the quota could not be read: {}", error::one_line(&e)));
-            None
-        }
-    };
-
-    // The plan: candidates per folder, minus what the archive already holds.
-    let mut plans = Vec::new();
-    let mut finishes = Vec::new();
-    let mut pending_bytes = 0u64;
-    for f in &folders {
-        let name = f.display_name();
-        let sel = match s.select(&f.raw, true).await.with_context(|| format!("cannot examine folder \"{name}\""))? {
-            Found::Yes(sel) => sel,
-            Found::Vanished(why) => {
-                report.notes.push(format!("folder \"{name}\" vanished ({why}); it is left out"));
-                continue;
-            }
-        };
-        let mut candidates =
-            s.candidates(&opts.criteria).await.with_context(|| format!("cannot search folder \"{name}\""))?;
-        let mut outcome = FolderOutcome { folder: name.clone(), ..FolderOutcome::default() };
-        let finish = already_archived(&dir, &account, &f.raw, sel.uidvalidity, &mut candidates, &mut outcome, opts);
-        pending_bytes += finish.iter().map(|e| e.size).sum::<u64>();
-        finishes.push(finish);
-        report.folders.push(outcome);
-        plans.push(FolderPlan { raw: f.raw.clone(), name, uidvalidity: sel.uidvalidity, candidates });
-    }
-    if opts.until_quota.is_some() && quota.is_none_or(|(_, l)| l == 0) {
-        return Err(error::failure_hint(
-            "--until-quota: the server reports no storage quota",
-            "select by --older-than or --larger-than instead",
-        ));
-    }
-    settle_plan(&mut plans, report, &mut dir, quota, pending_bytes, opts)?;
-    if opts.dry_run {
-        s.logout().await;
-        return Ok(Some(()));
-    }
-    if plans.iter().all(|p| p.candidates.is_empty()) && pending_bytes == 0 {
-        s.logout().await;
-        return Ok(Some(()));
-    }
-    if !confirm.ask(report)? {
-        s.logout().await;
-        eprintln!("nothing was changed");
-        return Ok(None);
-    }
-    let mut dir = open_for_run(dir, &plans, report, opts)?;
-
-    let mut faults = Faults::from_env();
-    let progress = progress_of(report);
-    for (i, (plan, finish)) in plans.iter().zip(finishes).enumerate() {
-        let mut run = FolderRun {
-            s: &mut s,
-            dir: &mut dir,
-            account: &account,
-            plan,
-            opts,
-            outcome: &mut report.folders[i],
-            notes: &mut report.notes,
-            faults: &mut faults,
-            progress: &progress,
-        };
-        run.go(finish).await.with_context(|| format!("folder \"{}\"", plan.name))?;
-    }
-    progress.end();
-    if !opts.keep_on_server
-        && let Some(q) = report.quota.as_mut()
-        && let Ok(Some((used, _))) = s.quota().await
-    {
-        q.used_after = used;
-    }
-    s.logout().await;
-    Ok(Some(()))
-}
-
 /// `--until-quota`: keeps the oldest candidates of all folders until the use is under
 /// `percent` of `limit`.
 fn keep_until_quota(plans: &mut [FolderPlan], used: u64, limit: u64, percent: f64, opts: &Options) {
@@ -631,81 +524,6 @@ struct FolderRun<'a, S> {
     notes: &'a mut Vec<String>,
     faults: &'a mut Faults,
     progress: &'a Progress,
-}
-
-impl FolderRun<'_, ArchiveSession> {
-    /// Archives the plan's candidates; `finish` are copies archived earlier to remove
-    /// first (see [`already_archived`]).
-    async fn go(&mut self, finish: Vec<Entry>) -> Result<()> {
-        let name = self.plan.name.clone();
-        let sel = match self.s.select(&self.plan.raw, false).await? {
-            Found::Yes(sel) => sel,
-            Found::Vanished(why) => {
-                self.notes.push(format!("folder \"{name}\" vanished ({why}); it is left out"));
-                return Ok(());
-            }
-        };
-        if sel.uidvalidity != self.plan.uidvalidity {
-            self.notes.push(format!(
-                "folder \"{name}\": the server renumbered its messages (UIDVALIDITY changed) since the plan; left out, run again"
-            ));
-            self.outcome.failed += self.plan.candidates.len() as u64;
-            return Ok(());
-        }
-        let mut delete = !self.opts.keep_on_server;
-        if delete && sel.read_only {
-            self.notes.push(format!("folder \"{name}\" is read-only on the server: messages were copied, not removed"));
-            delete = false;
-        }
-        if delete {
-            self.finish_pending(sel.uidvalidity, finish).await?;
-        }
-        let mut elsewhere = self.dir.state.by_digest_elsewhere(self.account, &self.plan.raw, sel.uidvalidity);
-        let total = self.plan.candidates.len() as u64;
-        let mut done = 0u64;
-        for batch in self.plan.candidates.chunks(self.opts.batch_size) {
-            let archived = match self.opts.format {
-                ArchiveFormat::Mbox => self.mbox_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
-                ArchiveFormat::Maildir => self.maildir_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
-            };
-            done += batch.len() as u64;
-            self.progress.show(&name, done, total, self.outcome.archived_bytes);
-            if delete && !archived.is_empty() {
-                self.remove(sel.uidvalidity, &archived).await?;
-                self.outcome.deleted_messages += archived.len() as u64;
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes verified messages from the server by UID, then journals the removal.
-    async fn remove(&mut self, uidvalidity: u32, ids: &[String]) -> Result<()> {
-        let uids: Vec<u32> = ids.iter().filter_map(|id| id.parse().ok()).collect();
-        self.s.mark_deleted(&uids).await?;
-        self.faults.at("stored");
-        self.s.expunge(&uids).await?;
-        self.faults.at("expunged");
-        let record = Record::Deleted {
-            account: self.account.to_string(),
-            folder: self.plan.raw.clone(),
-            uidvalidity,
-            ids: ids.to_vec(),
-        };
-        self.dir.record(&[record]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))
-    }
-
-    /// Removes what was archived earlier and must leave the server now (an interrupted
-    /// move, or backup copies this run selects): each copy is read back once more first;
-    /// a copy that no longer matches is forgotten (the message is then archived again
-    /// like any other).
-    async fn finish_pending(&mut self, uidvalidity: u32, pending: Vec<Entry>) -> Result<()> {
-        let again = read_back_again(self.dir, pending, &self.plan.name, "UID", "on the server", self.notes)?;
-        if !again.ids.is_empty() {
-            self.remove(uidvalidity, &again.ids).await?;
-            again.count(self.outcome);
-        }
-        Ok(())
-    }
 }
 
 impl<S: MessageSource> FolderRun<'_, S> {
@@ -972,477 +790,6 @@ pub(crate) trait MessageSource {
     fn skipped(&mut self, _id: &str) -> Option<String> {
         None
     }
-}
-
-impl MessageSource for LocalSource {
-    const ID: &'static str = "message";
-    const SIZE: &'static str = "its file size";
-
-    async fn fetch_message(
-        &mut self,
-        c: &Candidate,
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Option<Fetched>> {
-        let got = tokio::task::block_in_place(|| self.read(c, sink))?;
-        Ok(got.map(|g| Fetched { size: g.size, received: c.received, flags: g.flags, bytes: g.bytes }))
-    }
-
-    fn skipped(&mut self, id: &str) -> Option<String> {
-        LocalSource::skipped(self, id)
-    }
-}
-
-impl MessageSource for ArchiveSession {
-    const ID: &'static str = "UID";
-    const SIZE: &'static str = "RFC822.SIZE";
-
-    async fn fetch_message(
-        &mut self,
-        c: &Candidate,
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Option<Fetched>> {
-        let uid: u32 = c.id.parse().context("a UID that is not a number")?;
-        ArchiveSession::fetch(self, uid, sink).await
-    }
-}
-
-impl MessageSource for PopArchiveSession {
-    const ID: &'static str = "UIDL";
-    const SIZE: &'static str = "LIST size";
-
-    async fn fetch_message(
-        &mut self,
-        c: &Candidate,
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Option<Fetched>> {
-        // POP3 has no flags. The date is the one the plan read from the headers (TOP);
-        // a plan that needed none read none, and then the message's header dates it.
-        let undated = c.received.is_none() && c.sent.is_none();
-        let got =
-            self.retr(&c.id, undated, sink).await.with_context(|| format!("cannot retrieve message UIDL {}", c.id))?;
-        Ok(got.map(|r| Fetched { size: r.size, received: r.received, flags: Default::default(), bytes: r.bytes }))
-    }
-}
-
-/// The folder a POP3 maildrop is archived as (and journaled under, with UIDVALIDITY 0:
-/// POP3 messages are keyed by UIDL alone).
-const POP_FOLDER: &str = "INBOX";
-
-/// `archive` of a POP3 maildrop: the same writers and order as IMAP (write, flush, read
-/// back, journal), then `DELE` of exactly the verified messages, committed by `QUIT`.
-/// Deletions are journaled only once `QUIT` was answered `+OK`; a rerun after anything
-/// else finds the copies by UIDL (never writing them twice) and deletes them then.
-/// Returns `None` when the user declined.
-///
-/// Headers are read (`TOP n 0`) only when something needs the dates: an age criterion,
-/// `--split-by-year`, or the mbox From_ lines (a Maildir takes each file's date from the
-/// message's own header as it streams in). Every `DELE` is sent after the last batch was
-/// verified and journaled: POP3 removes nothing before `QUIT` anyway, and the RETRs sent
-/// ahead (PIPELINING) need not wait for them.
-async fn pop_run(
-    target: &Target,
-    creds: &crate::secret::Credentials,
-    opts: &Options,
-    confirm: &Confirm,
-    report: &mut ArchiveReport,
-) -> Result<Option<()>> {
-    let SourceSpec::Server(spec) = &target.spec else { unreachable!("POP3 target") };
-    if opts.criteria.attachments_over.is_some() {
-        return Err(error::usage_hint(
-            "--with-attachments-over needs IMAP: over POP3 every message would have to be downloaded to see its attachments",
-            "archive by --older-than or --larger-than, or use the account's IMAP address",
-        ));
-    }
-    if matches!(opts.preset, Some(Preset::Sent | Preset::Trash)) {
-        return Err(error::usage("POP3 shows only INBOX: --preset sent and trash need IMAP"));
-    }
-    if opts.until_quota.is_some() {
-        return Err(error::failure_hint(
-            "--until-quota: POP3 has no quota command",
-            "select by --older-than or --larger-than instead",
-        ));
-    }
-    if !opts.folders.keeps_folder(POP_FOLDER) {
-        return Err(error::usage("POP3 shows only INBOX, and --folder leaves it out"));
-    }
-    let account = account_key(target);
-    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
-    report.notes.append(&mut dir.notes);
-    report.notes.push("POP3 has no flags: unread and flagged messages are archived too, and no flags are kept".into());
-    let mut criteria = opts.criteria.clone();
-    (criteria.include_unread, criteria.include_flagged) = (true, true);
-    let mut s =
-        PopArchiveSession::open(spec, &target.net, creds, spec.security == Security::Plain, &target.spec.to_string())
-            .await?;
-
-    let mut outcome = FolderOutcome { folder: POP_FOLDER.to_string(), ..FolderOutcome::default() };
-    let known = |uidl: &str| dir.state.archived(&account, POP_FOLDER, 0, uidl).is_some();
-    if opts.keep_on_server {
-        outcome.already_archived = s.listed().iter().filter(|l| known(&l.uidl)).count() as u64;
-    }
-    // Backup copies stay candidates of a move run: it removes those it selects.
-    let skip = |uidl: &str| {
-        known(uidl) && (opts.keep_on_server || dir.state.kept_copy(&account, POP_FOLDER, 0, uidl).is_none())
-    };
-    let dates_needed = criteria.before.is_some() || opts.split_by_year || opts.format == ArchiveFormat::Mbox;
-    let mut candidates =
-        s.candidates(&criteria, dates_needed, skip).await.context("cannot read the headers of INBOX")?;
-    let pending = already_archived(&dir, &account, POP_FOLDER, 0, &mut candidates, &mut outcome, opts);
-    outcome.planned_messages = candidates.len() as u64;
-    outcome.planned_bytes = candidates.iter().map(|c| c.size).sum();
-    outcome.targets = targets_of(&mut dir, POP_FOLDER, &candidates, opts)?;
-    report.folders.push(outcome);
-    let plan = FolderPlan { raw: POP_FOLDER.to_string(), name: POP_FOLDER.to_string(), uidvalidity: 0, candidates };
-    // Nothing is marked for deletion yet: a failed QUIT here loses nothing.
-    if opts.dry_run || (plan.candidates.is_empty() && pending.is_empty()) {
-        let _ = s.commit().await;
-        return Ok(Some(()));
-    }
-    if !confirm.ask(report)? {
-        let _ = s.commit().await;
-        eprintln!("nothing was changed");
-        return Ok(None);
-    }
-    let mut dir = match open_for_run(dir, std::slice::from_ref(&plan), report, opts) {
-        Ok(dir) => dir,
-        Err(e) => {
-            let _ = s.commit().await;
-            return Err(e);
-        }
-    };
-
-    let mut faults = Faults::from_env();
-    let progress = progress_of(report);
-    let delete = !opts.keep_on_server;
-    let mut marked: Vec<String> = Vec::new();
-    let mut again = ReadBack { ids: Vec::new(), kept: 0 };
-    if delete {
-        // Verified by an interrupted run (or its QUIT failed), or backup copies this run
-        // selects: read back once more, then mark. A UIDL the server no longer lists was
-        // removed already (our QUIT went through before the journal said so, or another
-        // client deleted it).
-        let (here, gone): (Vec<Entry>, Vec<Entry>) = pending.into_iter().partition(|e| s.holds(&e.id));
-        if !gone.is_empty() {
-            let ids = gone.into_iter().map(|e| e.id).collect();
-            let record = Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-        }
-        again = read_back_again(&mut dir, here, POP_FOLDER, "UIDL", "on the server", &mut report.notes)?;
-        marked.extend(again.ids.iter().cloned());
-    }
-    s.plan_fetches(plan.candidates.iter().map(|c| c.id.as_str()));
-    let mut elsewhere = HashMap::new();
-    let total = plan.candidates.len() as u64;
-    let mut done = 0u64;
-    for batch in plan.candidates.chunks(opts.batch_size) {
-        let mut run = FolderRun {
-            s: &mut s,
-            dir: &mut dir,
-            account: &account,
-            plan: &plan,
-            opts,
-            outcome: &mut report.folders[0],
-            notes: &mut report.notes,
-            faults: &mut faults,
-            progress: &progress,
-        };
-        let archived = match opts.format {
-            ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
-            ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
-        }
-        .context("folder \"INBOX\"")?;
-        done += batch.len() as u64;
-        progress.show(POP_FOLDER, done, total, report.folders[0].archived_bytes);
-        if delete {
-            marked.extend(archived);
-        }
-    }
-    progress.end();
-    for chunk in marked.chunks(opts.batch_size) {
-        s.dele(chunk).await?;
-        faults.at("stored");
-    }
-    if marked.is_empty() {
-        let _ = s.commit().await;
-        return Ok(Some(()));
-    }
-    s.commit().await.map_err(|e| {
-        error::failure_hint(
-            format!("{}: the server did not confirm QUIT, so the archived messages may all still be on it", error::one_line(&e)),
-            "run the same command again: it finds the copies in the archive and deletes them without writing them twice",
-        )
-    })?;
-    faults.at("expunged");
-    let record =
-        Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: marked.clone() };
-    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-    again.count(&mut report.folders[0]);
-    report.folders[0].deleted_messages += (marked.len() - again.ids.len()) as u64;
-    Ok(Some(()))
-}
-
-/// Which folders of a local store a run works on: `--folder` globs, and for the Sent and
-/// Trash presets the folders named so (local stores carry no SPECIAL-USE attributes).
-fn chosen_local(folders: Vec<LocalFolder>, opts: &Options) -> Vec<LocalFolder> {
-    let role = match opts.preset {
-        Some(Preset::Sent) => Some(SpecialUse::Sent),
-        Some(Preset::Trash) => Some(SpecialUse::Trash),
-        _ => None,
-    };
-    folders
-        .into_iter()
-        .filter(|f| opts.folders.keeps_folder(&f.name))
-        .filter(|f| role.is_none_or(|r| SpecialUse::from_name(&f.name) == Some(r)))
-        .collect()
-}
-
-/// `path` absolute with symlinks resolved, also when it does not exist yet: its longest
-/// existing ancestor is resolved and the rest appended.
-fn canonical(path: &Path) -> std::io::Result<PathBuf> {
-    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir()?.join(path) };
-    let mut rest = Vec::new();
-    let mut at = abs.as_path();
-    loop {
-        match at.canonicalize() {
-            Ok(mut out) => {
-                out.extend(rest.iter().rev());
-                return Ok(out);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let (Some(parent), Some(name)) = (at.parent(), at.file_name()) else { return Err(e) };
-                rest.push(name.to_os_string());
-                at = parent;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Storage use and limit of a Maildir++ `maildirsize` file that sets a limit.
-fn maildirsize_quota(root: &Path) -> Option<(u64, u64)> {
-    let file = std::fs::File::open(root.join("maildirsize")).ok()?;
-    let q = crate::store::maildir::parse_maildirsize(std::io::BufReader::new(file)).ok()??;
-    q.storage().map(|r| (r.usage, r.limit)).filter(|&(_, l)| l > 0)
-}
-
-/// `archive` of a local Maildir or mbox: the same plan, writers, verification and journal
-/// as IMAP (account `maildir:`/`mbox:` and the canonical path, UIDVALIDITY 0, folders by
-/// their on-disk names). Removal unlinks exactly the archived Maildir files after each
-/// batch, or rewrites an mbox without exactly the archived messages, once per folder,
-/// under the mail locks (see [`crate::store::archive::rewrite`]). Stages for the test
-/// faults: `stored` = Maildir files unlinked / the new mbox written beside the old one,
-/// `expunged` = directory flushed / the new mbox renamed over the old one.
-/// Returns `None` when the user declined.
-async fn local_run(
-    target: &Target,
-    kind: LocalKind,
-    root: &std::path::Path,
-    opts: &Options,
-    confirm: &Confirm,
-    report: &mut ArchiveReport,
-) -> Result<Option<()>> {
-    let scheme = match kind {
-        LocalKind::Maildir => "maildir",
-        LocalKind::Mbox => "mbox",
-    };
-    let all = tokio::task::block_in_place(|| crate::store::archive::local::folders(kind, root))?;
-    let source = canonical(root).map_err(|e| crate::store::io_failure("resolve the path of", root, &e))?;
-    let to = canonical(&opts.to).map_err(|e| crate::store::io_failure("resolve the path of", &opts.to, &e))?;
-    if to.starts_with(&source) {
-        return Err(error::usage_hint(
-            format!("the archive directory \"{}\" is inside the source \"{}\"", opts.to.display(), root.display()),
-            "archive to a directory outside the mailbox",
-        ));
-    }
-    if source.starts_with(&to) {
-        return Err(error::usage_hint(
-            format!("the source \"{}\" is inside the archive directory \"{}\"", root.display(), opts.to.display()),
-            "archive to a directory that does not hold the mailbox",
-        ));
-    }
-    let account = format!("{scheme}:{}", source.display());
-    let quota = match kind {
-        LocalKind::Maildir => maildirsize_quota(&source),
-        LocalKind::Mbox => None,
-    };
-    if opts.until_quota.is_some() && quota.is_none() {
-        return Err(error::failure_hint(
-            format!("--until-quota: {} has no quota", target.spec),
-            match kind {
-                LocalKind::Maildir => {
-                    "a Maildir has one only with a Maildir++ maildirsize file that sets a limit; select by --older-than or --larger-than instead"
-                }
-                LocalKind::Mbox => "select by --older-than or --larger-than instead",
-            },
-        ));
-    }
-    let mut dir = ArchiveDir::open(&opts.to, read_only(opts, confirm))?;
-    report.notes.append(&mut dir.notes);
-    let lock = if opts.dry_run || opts.keep_on_server { LockMode::Shared } else { LockMode::Exclusive };
-    let mut src = LocalSource::new(kind, opts.criteria.clone(), lock);
-
-    // The plan: candidates per folder, minus what the archive already holds; what an
-    // earlier run verified and is still in the source is removed by this one.
-    let mut plans = Vec::new();
-    let mut pendings = Vec::new();
-    let mut pending_bytes = 0u64;
-    for f in chosen_local(all, opts) {
-        let pending = if opts.keep_on_server { Vec::new() } else { dir.state.pending_deletions(&account, &f.raw, 0) };
-        let ids: std::collections::HashSet<String> = pending.iter().map(|e| e.id.clone()).collect();
-        let scan = tokio::task::block_in_place(|| src.scan(&f, &ids))
-            .with_context(|| format!("cannot read folder \"{}\"", f.name))?;
-        report.notes.extend(scan.notes);
-        let mut outcome = FolderOutcome { folder: f.name.clone(), ..FolderOutcome::default() };
-        let mut candidates = scan.candidates;
-        // Pending copies come back with the selected backup copies (which the scan found
-        // in the source, so they are here).
-        let finish = already_archived(&dir, &account, &f.raw, 0, &mut candidates, &mut outcome, opts);
-        let (here, gone): (Vec<Entry>, Vec<Entry>) =
-            finish.into_iter().partition(|e| e.kept || scan.still_here.contains(&e.id));
-        pending_bytes += here.iter().map(|e| e.size).sum::<u64>();
-        report.folders.push(outcome);
-        plans.push(FolderPlan { raw: f.raw, name: f.name, uidvalidity: 0, candidates });
-        pendings.push((here, gone));
-    }
-    settle_plan(&mut plans, report, &mut dir, quota, pending_bytes, opts)?;
-    let nothing = plans.iter().all(|p| p.candidates.is_empty()) && pendings.iter().all(|(h, _)| h.is_empty());
-    if opts.dry_run || (nothing && pendings.iter().all(|(_, g)| g.is_empty())) {
-        return Ok(Some(()));
-    }
-    if !nothing && !confirm.ask(report)? {
-        eprintln!("nothing was changed");
-        return Ok(None);
-    }
-    let mut dir = open_for_run(dir, &plans, report, opts)?;
-
-    let mut faults = Faults::from_env();
-    let progress = progress_of(report);
-    let delete = !opts.keep_on_server;
-    for (i, (plan, (here, gone))) in plans.iter().zip(pendings).enumerate() {
-        src.select(&plan.raw);
-        let context = || format!("folder \"{}\"", plan.name);
-        // Archived earlier and no longer in the source: removed already (by the earlier
-        // run just before it was stopped, or by another client).
-        if !gone.is_empty() {
-            let ids = gone.into_iter().map(|e| e.id).collect();
-            let record = Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-        }
-        // mbox: removed all at once at the end of the folder (one rewrite).
-        let mut remove: Vec<String> = Vec::new();
-        let mut again = ReadBack { ids: Vec::new(), kept: 0 };
-        if delete {
-            again = read_back_again(&mut dir, here, &plan.name, "message", "in the source", &mut report.notes)?;
-            match kind {
-                LocalKind::Maildir if !again.ids.is_empty() => {
-                    local_unlink(
-                        &mut src,
-                        &mut dir,
-                        &source,
-                        &account,
-                        plan,
-                        &again.ids,
-                        &mut faults,
-                        &mut report.notes,
-                    )
-                    .with_context(context)?;
-                    again.count(&mut report.folders[i]);
-                }
-                LocalKind::Maildir => {}
-                LocalKind::Mbox => remove.extend(again.ids.iter().cloned()),
-            }
-        }
-        let mut elsewhere = HashMap::new();
-        let total = plan.candidates.len() as u64;
-        let mut done = 0u64;
-        for batch in plan.candidates.chunks(opts.batch_size) {
-            let mut run = FolderRun {
-                s: &mut src,
-                dir: &mut dir,
-                account: &account,
-                plan,
-                opts,
-                outcome: &mut report.folders[i],
-                notes: &mut report.notes,
-                faults: &mut faults,
-                progress: &progress,
-            };
-            let archived = match opts.format {
-                ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
-                ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
-            }
-            .with_context(context)?;
-            done += batch.len() as u64;
-            progress.show(&plan.name, done, total, report.folders[i].archived_bytes);
-            if delete && !archived.is_empty() {
-                match kind {
-                    LocalKind::Maildir => {
-                        let n = local_unlink(
-                            &mut src,
-                            &mut dir,
-                            &source,
-                            &account,
-                            plan,
-                            &archived,
-                            &mut faults,
-                            &mut report.notes,
-                        )
-                        .with_context(context)?;
-                        report.folders[i].deleted_messages += n;
-                    }
-                    LocalKind::Mbox => remove.extend(archived),
-                }
-            }
-        }
-        if delete && kind == LocalKind::Mbox && !remove.is_empty() {
-            let rewrite =
-                tokio::task::block_in_place(|| src.prepare_rewrite(&plan.raw, &remove)).with_context(context)?;
-            faults.at("stored");
-            tokio::task::block_in_place(|| rewrite.commit()).with_context(context)?;
-            faults.at("expunged");
-            let n = remove.len() as u64;
-            let record =
-                Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids: remove };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-            again.count(&mut report.folders[i]);
-            report.folders[i].deleted_messages += n - again.ids.len() as u64;
-        }
-    }
-    progress.end();
-    Ok(Some(()))
-}
-
-/// Removes archived Maildir messages (unlink, directory fsync, `maildirsize`), then
-/// journals it. Returns how many files were removed.
-#[allow(clippy::too_many_arguments)]
-fn local_unlink(
-    src: &mut LocalSource,
-    dir: &mut ArchiveDir,
-    root: &Path,
-    account: &str,
-    plan: &FolderPlan,
-    ids: &[String],
-    faults: &mut Faults,
-    notes: &mut Vec<String>,
-) -> Result<u64> {
-    let u = tokio::task::block_in_place(|| src.unlink(&plan.raw, ids))?;
-    faults.at("stored");
-    if let Some(note) = tokio::task::block_in_place(|| src.sync(root, &u))? {
-        notes.push(note);
-    }
-    faults.at("expunged");
-    if !u.gone.is_empty() {
-        notes.push(format!(
-            "folder \"{}\": {} archived messages were removed by another client meanwhile",
-            plan.name,
-            u.gone.len()
-        ));
-    }
-    let removed = u.removed.len() as u64;
-    let ids: Vec<String> = u.removed.into_iter().chain(u.gone).collect();
-    let record = Record::Deleted { account: account.to_string(), folder: plan.raw.clone(), uidvalidity: 0, ids };
-    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
-    Ok(removed)
 }
 
 /// Reads an archived copy back and compares it with its journal entry.
