@@ -1,5 +1,9 @@
 //! The command-line interface: the clap tree. Doc comments here are the help text.
 
+// Written for a terminal (`--help`, the man page), not for rustdoc: `[:PORT]` and
+// `<account>` are the help's own notation, not links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -479,7 +479,7 @@ macro_rules! key {
 }
 
 /// One user's document, starting 2 levels deep: byte for byte what `write_nested(out, 2,
-/// &user_doc(b))` writes (serde_json's pretty layout, see [`UserDoc`]), without serde's
+/// &user_doc(b))` writes (serde_json's pretty layout, see `UserDoc` in the tests), without serde's
 /// per-byte escaping of every key and string: a big log's document is 100+ MB. Strings
 /// that need escaping, numbers with a fraction and enums still go through serde_json.
 fn write_user(out: &mut Vec<u8>, b: &BoxReport) -> io::Result<()> {
@@ -541,7 +541,7 @@ fn write_user(out: &mut Vec<u8>, b: &BoxReport) -> io::Result<()> {
     Ok(())
 }
 
-/// One client, as [`ClientDoc`] serializes.
+/// One client, as the tests' `ClientDoc` serializes.
 fn write_client(w: &mut Pretty<'_>, b: &BoxReport, c: &ClientSummary) -> io::Result<()> {
     let t = &c.totals;
     w.open(b'{');

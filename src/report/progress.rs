@@ -38,7 +38,7 @@ struct State {
     drawn: Option<Instant>,
 }
 
-/// What one progress line shows; [`line`] turns it into text.
+/// What one progress line shows; [`line()`] turns it into text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
     pub done_messages: u64,

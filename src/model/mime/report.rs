@@ -183,7 +183,7 @@ pub struct AttachmentsReport {
     pub source: String,
     pub account: Option<String>,
     pub detail: Detail,
-    /// Messages with something to report, in scan order (see [`Self::sort`]).
+    /// Messages with something to report, in scan order (see [`Self::sorted_messages`]).
     pub messages: Vec<MessageFinding>,
     /// Messages at or above the size that were looked at (the candidates).
     pub candidates: u64,
