@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::SpecialUse;
+
 /// What the archive is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +54,18 @@ pub enum Preset {
     Trash,
     /// Messages with an attachment of 5 MiB or more, in every folder.
     BigAttachments,
+}
+
+impl Preset {
+    /// The folder role a preset selects (by SPECIAL-USE attribute or usual name); `None`:
+    /// every folder.
+    pub fn role(self) -> Option<SpecialUse> {
+        match self {
+            Preset::Sent => Some(SpecialUse::Sent),
+            Preset::Trash => Some(SpecialUse::Trash),
+            Preset::BigAttachments => None,
+        }
+    }
 }
 
 /// `--preset big-attachments` without `--with-attachments-over`.
@@ -589,6 +603,13 @@ mod tests {
     }
 
     const SEEN: Flags = Flags { seen: true, answered: false, flagged: false, draft: false, deleted: false };
+
+    #[test]
+    fn presets_select_folders_by_role() {
+        assert_eq!(Preset::Sent.role(), Some(SpecialUse::Sent));
+        assert_eq!(Preset::Trash.role(), Some(SpecialUse::Trash));
+        assert_eq!(Preset::BigAttachments.role(), None, "every folder");
+    }
 
     #[test]
     fn flags_round_trip_and_maildir_letters() {

@@ -13,10 +13,10 @@ use super::{
 use crate::error;
 use crate::imap::archive::{ArchiveSession, Fetched};
 use crate::imap::session::{Found, ListedFolder};
-use crate::model::archive::{ArchiveFormat, ArchiveReport, Candidate, Entry, FolderOutcome, Preset, Record};
+use crate::model::archive::{ArchiveReport, Candidate, Entry, FolderOutcome, Preset};
 use crate::model::{SourceSpec, SpecialUse};
 use crate::source::Target;
-use crate::store::archive::{ArchiveDir, io_error};
+use crate::store::archive::ArchiveDir;
 
 /// Returns `None` when the user declined.
 pub(super) async fn imap_run(
@@ -122,11 +122,7 @@ pub(super) async fn imap_run(
 
 /// Which listed folders a run works on.
 fn chosen_folders(listed: Vec<ListedFolder>, opts: &Options) -> Vec<ListedFolder> {
-    let role_wanted = match opts.preset {
-        Some(Preset::Sent) => Some(SpecialUse::Sent),
-        Some(Preset::Trash) => Some(SpecialUse::Trash),
-        _ => None,
-    };
+    let role_wanted = opts.preset.and_then(Preset::role);
     let by_attribute = |f: &ListedFolder, role: SpecialUse| f.to_usage().role == Some(role);
     let any_attribute = role_wanted.is_some_and(|r| listed.iter().any(|f| by_attribute(f, r)));
     listed
@@ -172,10 +168,7 @@ impl FolderRun<'_, ArchiveSession> {
         let total = self.plan.candidates.len() as u64;
         let mut done = 0u64;
         for batch in self.plan.candidates.chunks(self.opts.batch_size) {
-            let archived = match self.opts.format {
-                ArchiveFormat::Mbox => self.mbox_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
-                ArchiveFormat::Maildir => self.maildir_batch(batch, sel.uidvalidity, &mut elsewhere).await?,
-            };
+            let archived = self.batch(batch, sel.uidvalidity, &mut elsewhere).await?;
             done += batch.len() as u64;
             self.progress.show(&name, done, total, self.outcome.archived_bytes);
             if delete && !archived.is_empty() {
@@ -193,13 +186,7 @@ impl FolderRun<'_, ArchiveSession> {
         self.faults.at("stored");
         self.s.expunge(&uids).await?;
         self.faults.at("expunged");
-        let record = Record::Deleted {
-            account: self.account.to_string(),
-            folder: self.plan.raw.clone(),
-            uidvalidity,
-            ids: ids.to_vec(),
-        };
-        self.dir.record(&[record]).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))
+        self.dir.record_deleted(self.account, &self.plan.raw, uidvalidity, ids.to_vec())
     }
 
     /// Removes what was archived earlier and must leave the server now (an interrupted

@@ -14,12 +14,12 @@ use super::{
 use crate::error;
 use crate::imap::archive::Fetched;
 use crate::model::SpecialUse;
-use crate::model::archive::{ArchiveFormat, ArchiveReport, Candidate, Entry, FolderOutcome, Preset, Record};
+use crate::model::archive::{ArchiveReport, Candidate, Entry, FolderOutcome, Preset};
 use crate::source::Target;
 use crate::store::LocalKind;
+use crate::store::archive::ArchiveDir;
 use crate::store::archive::local::{LocalFolder, LocalSource};
 use crate::store::archive::rewrite::LockMode;
-use crate::store::archive::{ArchiveDir, io_error};
 
 /// `archive` of a local Maildir or mbox: the same plan, writers, verification and journal
 /// as IMAP (account `maildir:`/`mbox:` and the canonical path, UIDVALIDITY 0, folders by
@@ -120,13 +120,11 @@ pub(super) async fn local_run(
         // Archived earlier and no longer in the source: removed already (by the earlier
         // run just before it was stopped, or by another client).
         if !gone.is_empty() {
-            let ids = gone.into_iter().map(|e| e.id).collect();
-            let record = Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+            dir.record_deleted(&account, &plan.raw, 0, gone.into_iter().map(|e| e.id).collect())?;
         }
         // mbox: removed all at once at the end of the folder (one rewrite).
         let mut remove: Vec<String> = Vec::new();
-        let mut again = ReadBack { ids: Vec::new(), kept: 0 };
+        let mut again = ReadBack::default();
         if delete {
             again = read_back_again(&mut dir, here, &plan.name, "message", "in the source", &mut report.notes)?;
             match kind {
@@ -163,11 +161,7 @@ pub(super) async fn local_run(
                 faults: &mut faults,
                 progress: &progress,
             };
-            let archived = match opts.format {
-                ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
-                ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
-            }
-            .with_context(context)?;
+            let archived = run.batch(batch, 0, &mut elsewhere).await.with_context(context)?;
             done += batch.len() as u64;
             progress.show(&plan.name, done, total, report.folders[i].archived_bytes);
             if delete && !archived.is_empty() {
@@ -197,9 +191,7 @@ pub(super) async fn local_run(
             tokio::task::block_in_place(|| rewrite.commit()).with_context(context)?;
             faults.at("expunged");
             let n = remove.len() as u64;
-            let record =
-                Record::Deleted { account: account.clone(), folder: plan.raw.clone(), uidvalidity: 0, ids: remove };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+            dir.record_deleted(&account, &plan.raw, 0, remove)?;
             again.count(&mut report.folders[i]);
             report.folders[i].deleted_messages += n - again.ids.len() as u64;
         }
@@ -211,11 +203,7 @@ pub(super) async fn local_run(
 /// Which folders of a local store a run works on: `--folder` globs, and for the Sent and
 /// Trash presets the folders named so (local stores carry no SPECIAL-USE attributes).
 fn chosen_local(folders: Vec<LocalFolder>, opts: &Options) -> Vec<LocalFolder> {
-    let role = match opts.preset {
-        Some(Preset::Sent) => Some(SpecialUse::Sent),
-        Some(Preset::Trash) => Some(SpecialUse::Trash),
-        _ => None,
-    };
+    let role = opts.preset.and_then(Preset::role);
     folders
         .into_iter()
         .filter(|f| opts.folders.keeps_folder(&f.name))
@@ -279,9 +267,7 @@ fn local_unlink(
         ));
     }
     let removed = u.removed.len() as u64;
-    let ids: Vec<String> = u.removed.into_iter().chain(u.gone).collect();
-    let record = Record::Deleted { account: account.to_string(), folder: plan.raw.clone(), uidvalidity: 0, ids };
-    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+    dir.record_deleted(account, &plan.raw, 0, u.removed.into_iter().chain(u.gone).collect())?;
     Ok(removed)
 }
 

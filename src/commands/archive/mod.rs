@@ -7,8 +7,8 @@
 //! 3. read back and compare with what the server sent (SHA-256, and the byte count
 //!    against RFC822.SIZE);
 //! 4. record the verified copies in the journal (fsynced);
-//! 5. only then remove exactly those UIDs from the server (`UID STORE +FLAGS.SILENT
-//!    (\Deleted)`, `UID EXPUNGE <set>`), and journal the removal.
+//! 5. only then remove exactly those messages from the source, each route its own way
+//!    (see the routes below), and journal the removal.
 //!
 //! A run that stops anywhere is run again: the journal says which copies are verified
 //! (their removal is finished first, after reading them back once more), mbox appends
@@ -23,22 +23,26 @@
 //!
 //! One route per kind of source, each in its own module; they differ in how they list,
 //! plan and remove, and share everything else:
-//! - [`imap`]: IMAP folders, removed by `UID STORE`/`UID EXPUNGE` as above;
+//! - [`imap`]: IMAP folders, removed by UID after each batch (`UID STORE +FLAGS.SILENT
+//!   (\Deleted)`, `UID EXPUNGE <set>`);
 //! - [`pop`]: a POP3 maildrop, archived as `INBOX`, removed by `DELE` committed by `QUIT`;
 //! - [`local`]: a local Maildir or mbox, removed by unlinking the archived Maildir files
 //!   or by rewriting the mbox without the archived messages.
 //!
-//! Here, what all routes share: the options and [`run`], which picks the route; the
-//! confirmation ([`Confirm`]); the plan ([`FolderPlan`], [`already_archived`],
-//! [`settle_plan`]); the writers ([`FolderRun`], streaming from any [`MessageSource`]);
-//! the read-back checks ([`verify_entry`], [`read_back_again`]); the test faults
-//! ([`Faults`]).
+//! What all routes share:
+//! - [`write`](mod@write): the writers ([`FolderRun`], streaming from any
+//!   [`MessageSource`]);
+//! - here: the options and [`run`], which picks the route; the confirmation
+//!   ([`Confirm`]); the plan ([`FolderPlan`], [`already_archived`], [`settle_plan`]); the
+//!   read-back checks ([`verify_entry`], [`read_back_again`]); the test faults
+//!   ([`Faults`]).
 
 mod imap;
 mod local;
 mod pop;
+mod write;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -49,7 +53,6 @@ use crate::cli::{ArchiveArgs, GlobalArgs};
 use crate::config::Config;
 use crate::error;
 use crate::exit::ExitCode;
-use crate::imap::archive::Fetched;
 use crate::model::archive::{
     ArchiveFormat, ArchiveReport, Candidate, Criteria, Entry, FolderOutcome, PRESET_ATTACHMENT_SIZE, Preset,
     QuotaFigures, Record, Year, until_quota,
@@ -62,10 +65,11 @@ use crate::report::archive as render;
 use crate::report::progress::Progress;
 use crate::source::{self, Target};
 use crate::store::LocalKind;
-use crate::store::archive::{ArchiveDir, io_error, maildir, mboxrd};
+use crate::store::archive::{ArchiveDir, maildir, mboxrd};
 use imap::imap_run;
 use local::local_run;
 use pop::pop_run;
+use write::{FolderRun, MessageSource};
 
 /// Everything the arguments decide.
 #[derive(Debug, Clone)]
@@ -430,6 +434,7 @@ fn settle_plan(
 }
 
 /// Copies archived earlier that read back identical once more, ready to leave the source.
+#[derive(Default)]
 struct ReadBack {
     ids: Vec<String>,
     /// How many of `ids` are backup copies this run selected (the others finish an
@@ -455,7 +460,7 @@ fn read_back_again(
     place: &str,
     notes: &mut Vec<String>,
 ) -> Result<ReadBack> {
-    let mut out = ReadBack { ids: Vec::new(), kept: 0 };
+    let mut out = ReadBack::default();
     for e in entries {
         match verify_entry(dir, &e) {
             Ok(()) => {
@@ -468,7 +473,7 @@ fn read_back_again(
                     e.id
                 ));
                 let lost = Record::Lost { account: e.account, folder: e.folder, uidvalidity: e.uidvalidity, id: e.id };
-                dir.record(&[lost]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+                dir.record(&[lost])?;
             }
         }
     }
@@ -511,285 +516,6 @@ fn mbox_path(dir: &mut ArchiveDir, name: &str, opts: &Options, c: &Candidate) ->
 /// The `--split-by-year` level of a candidate: its year, or `undated` without any date.
 fn year_of(opts: &Options, c: &Candidate) -> Option<Year> {
     opts.split_by_year.then(|| Year::of(opts.criteria.date_of(c)))
-}
-
-/// One folder being archived.
-struct FolderRun<'a, S> {
-    s: &'a mut S,
-    dir: &'a mut ArchiveDir,
-    account: &'a str,
-    plan: &'a FolderPlan,
-    opts: &'a Options,
-    outcome: &'a mut FolderOutcome,
-    notes: &'a mut Vec<String>,
-    faults: &'a mut Faults,
-    progress: &'a Progress,
-}
-
-impl<S: MessageSource> FolderRun<'_, S> {
-    fn entry(&self, uidvalidity: u32, c: &Candidate, f: &Fetched, sha256: String, file: String) -> Entry {
-        Entry {
-            account: self.account.to_string(),
-            folder: self.plan.raw.clone(),
-            uidvalidity,
-            id: c.id.clone(),
-            sha256,
-            size: f.bytes,
-            received: f.received.or(c.received),
-            flags: f.flags.imap(),
-            file,
-            offset: 0,
-            stored: 0,
-            added_newline: false,
-            member: None,
-            kept: self.opts.keep_on_server,
-        }
-    }
-
-    /// Checks what a fetch got against what the server announced; a mismatch leaves the
-    /// message on the server.
-    fn size_matches(&mut self, c: &Candidate, f: &Fetched) -> bool {
-        if f.bytes == f.size {
-            return true;
-        }
-        self.notes.push(format!(
-            "folder \"{}\": {} {} sent {} bytes but announced {} {}; it stays on the server",
-            self.plan.name,
-            S::ID,
-            c.id,
-            f.bytes,
-            S::SIZE,
-            f.size
-        ));
-        self.outcome.failed += 1;
-        false
-    }
-
-    /// A message already archived under another UIDVALIDITY: its old entry, reused.
-    fn seen_elsewhere(
-        &mut self,
-        elsewhere: &mut HashMap<String, Vec<Entry>>,
-        sha: &str,
-        uidvalidity: u32,
-        c: &Candidate,
-    ) -> Option<Entry> {
-        let list = elsewhere.get_mut(sha)?;
-        let mut e = list.pop()?;
-        if list.is_empty() {
-            elsewhere.remove(sha);
-        }
-        verify_entry(self.dir, &e).ok()?;
-        e.uidvalidity = uidvalidity;
-        e.id = c.id.clone();
-        e.kept = self.opts.keep_on_server;
-        self.outcome.already_archived += 1;
-        Some(e)
-    }
-
-    /// Archives one batch into mbox files. Returns the ids now safely archived.
-    async fn mbox_batch(
-        &mut self,
-        batch: &[Candidate],
-        uidvalidity: u32,
-        elsewhere: &mut HashMap<String, Vec<Entry>>,
-    ) -> Result<Vec<String>> {
-        // Group by target file (several with --split-by-year), keeping the order.
-        let mut groups: BTreeMap<String, Vec<&Candidate>> = BTreeMap::new();
-        for c in batch {
-            let rel = mbox_path(self.dir, &self.plan.name, self.opts, c)?;
-            groups.entry(rel).or_default().push(c);
-        }
-        let mut done = Vec::new();
-        for (rel, msgs) in groups {
-            let path = self.dir.prepare_mbox(&rel)?;
-            let start = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            self.dir
-                .record(&[Record::Begin { file: rel.clone(), offset: start }])
-                .map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
-            let opened = if self.opts.compress {
-                mboxrd::MboxAppender::open_compressed(&path)
-            } else {
-                mboxrd::MboxAppender::open(&path)
-            };
-            let mut out = opened.map_err(|e| io_error("open the archive", &path, &e))?;
-            let mut entries: Vec<(Entry, u128)> = Vec::new();
-            let mut reused: Vec<Entry> = Vec::new();
-            for c in msgs {
-                let from = out.end();
-                out.begin_message(c.received).map_err(|e| io_error("write", &path, &e))?;
-                let fetched = self
-                    .s
-                    .fetch_message(c, &mut |chunk| out.write(chunk).map_err(|e| io_error("write", &path, &e)))
-                    .await?;
-                let Some(f) = fetched else {
-                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
-                    self.gone(c);
-                    continue;
-                };
-                let w = out.end_message().map_err(|e| io_error("write", &path, &e))?;
-                if !self.size_matches(c, &f) {
-                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
-                    continue;
-                }
-                if let Some(e) = self.seen_elsewhere(elsewhere, &w.sha256, uidvalidity, c) {
-                    out.truncate(from).map_err(|e| io_error("write", &path, &e))?;
-                    reused.push(e);
-                    continue;
-                }
-                let mut e = self.entry(uidvalidity, c, &f, w.sha256.clone(), rel.clone());
-                (e.offset, e.stored, e.added_newline, e.member) = (w.offset, w.stored, w.added_newline, w.member);
-                entries.push((e, w.check));
-                self.faults.at("written");
-            }
-            tokio::task::block_in_place(|| out.sync()).map_err(|e| io_error("flush", &path, &e))?;
-            // Read everything back before it may leave the server: each copy must decode
-            // to the bytes received (their check, taken as they arrived; see
-            // store::archive::digest for why this check and not a second SHA-256).
-            let mut verified = Vec::new();
-            let mut reader = None;
-            for (e, check) in entries {
-                let opened = reader.get_or_insert_with(|| {
-                    mboxrd::CopyReader::open(&path).map_err(|err| crate::store::io_reason(&err))
-                });
-                let back = match opened {
-                    Ok(r) => r.check(e.member, e.offset, e.stored, e.added_newline),
-                    Err(why) => {
-                        self.unverified(&e, why);
-                        continue;
-                    }
-                };
-                match back {
-                    Ok((got, size)) if got == check && size == e.size => verified.push(e),
-                    Ok(_) => self.unverified(&e, "its bytes differ"),
-                    Err(err) => self.unverified(&e, &crate::store::io_reason(&err)),
-                }
-            }
-            let mut records: Vec<Record> = verified.iter().chain(&reused).cloned().map(Record::Archived).collect();
-            records.push(Record::Commit { file: rel.clone(), end: out.end() });
-            self.dir.record(&records).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
-            self.faults.at("journaled");
-            for e in verified.iter().chain(&reused) {
-                self.outcome.archived_messages += 1;
-                self.outcome.archived_bytes += e.size;
-                done.push(e.id.clone());
-            }
-        }
-        Ok(done)
-    }
-
-    /// A message the source did not give: gone, or no longer selected.
-    fn gone(&mut self, c: &Candidate) {
-        let why = self.s.skipped(&c.id).unwrap_or_else(|| "was removed by another client meanwhile".into());
-        self.notes.push(format!("folder \"{}\": {} {} {why}", self.plan.name, S::ID, c.id));
-    }
-
-    fn unverified(&mut self, e: &Entry, why: &str) {
-        self.notes.push(format!(
-            "folder \"{}\": the copy of {} {} in \"{}\" does not read back identical ({why}); it stays on the server",
-            self.plan.name,
-            S::ID,
-            e.id,
-            e.file
-        ));
-        self.outcome.failed += 1;
-    }
-
-    /// Archives one batch into Maildir++ folders. Returns the ids now safely archived.
-    async fn maildir_batch(
-        &mut self,
-        batch: &[Candidate],
-        uidvalidity: u32,
-        elsewhere: &mut HashMap<String, Vec<Entry>>,
-    ) -> Result<Vec<String>> {
-        let mut targets: BTreeMap<String, maildir::MaildirTarget> = BTreeMap::new();
-        let mut entries = Vec::new();
-        for c in batch {
-            let rel = self.dir.path_for(&self.plan.name, self.opts.format, year_of(self.opts, c))?;
-            let root = self.dir.root().to_path_buf();
-            if !targets.contains_key(&rel) {
-                let t = maildir::MaildirTarget::open(&root, &rel)
-                    .map_err(|e| io_error("create the archive folder", &root.join(&rel), &e))?;
-                targets.insert(rel.clone(), t);
-            }
-            let target = targets.get_mut(&rel).expect("inserted");
-            let key = maildir::message_key(self.account, &self.plan.raw, uidvalidity, &c.id);
-            let mut w = target.begin(&key).map_err(|e| io_error("write into", &root.join(&rel), &e))?;
-            let fetched = self
-                .s
-                .fetch_message(c, &mut |chunk| w.write(chunk).map_err(|e| io_error("write into", &root.join(&rel), &e)))
-                .await?;
-            let Some(f) = fetched else {
-                let _ = w.discard();
-                self.gone(c);
-                continue;
-            };
-            if !self.size_matches(c, &f) {
-                let _ = w.discard();
-                continue;
-            }
-            let (sha, _) = w.digest();
-            let rel_file =
-                |p: &Path| p.strip_prefix(&root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
-            // A verified file an interrupted run placed but did not journal.
-            if let Some(existing) = target.find(&key).cloned()
-                && maildir::read_back(&existing).is_ok_and(|(s, n)| s == sha && n == f.bytes)
-            {
-                let _ = w.discard();
-                entries.push(self.entry(uidvalidity, c, &f, sha, rel_file(&existing)));
-                continue;
-            }
-            if let Some(e) = self.seen_elsewhere(elsewhere, &sha, uidvalidity, c) {
-                let _ = w.discard();
-                entries.push(e);
-                continue;
-            }
-            let flags = f.flags.maildir_letters();
-            let placed = tokio::task::block_in_place(|| w.finish(target, &flags, f.received.or(c.received)));
-            match placed {
-                Ok(p) => entries.push(self.entry(uidvalidity, c, &f, p.sha256, rel_file(&p.path))),
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    let entry = self.entry(uidvalidity, c, &f, sha, rel.clone());
-                    self.unverified(&entry, &crate::store::io_reason(&e));
-                }
-                Err(e) => return Err(io_error("write into", &root.join(&rel), &e)),
-            }
-            self.faults.at("written");
-        }
-        for (rel, t) in targets.iter_mut() {
-            tokio::task::block_in_place(|| t.sync()).map_err(|e| io_error("flush", &self.dir.root().join(rel), &e))?;
-        }
-        let records: Vec<Record> = entries.iter().cloned().map(Record::Archived).collect();
-        if !records.is_empty() {
-            self.dir.record(&records).map_err(|e| io_error("write the journal", self.dir.journal_path(), &e))?;
-            self.faults.at("journaled");
-        }
-        for e in &entries {
-            self.outcome.archived_messages += 1;
-            self.outcome.archived_bytes += e.size;
-        }
-        Ok(entries.into_iter().map(|e| e.id).collect())
-    }
-}
-
-/// Where a run's messages come from: the selected IMAP folder or the POP3 maildrop.
-/// The writers above only stream from it; removal stays protocol-specific.
-pub(crate) trait MessageSource {
-    /// What the source calls a message's id in notes.
-    const ID: &'static str;
-    /// What the source calls the size it announces.
-    const SIZE: &'static str;
-    /// Streams the message into `sink`; `None` when it is no longer there.
-    async fn fetch_message(
-        &mut self,
-        c: &Candidate,
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Option<Fetched>>;
-
-    /// Why `fetch_message` gave `None` for a message that is still there (a local store
-    /// re-checks the selection when it reads a message); `None`: it is gone.
-    fn skipped(&mut self, _id: &str) -> Option<String> {
-        None
-    }
 }
 
 /// Reads an archived copy back and compares it with its journal entry.

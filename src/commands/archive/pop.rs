@@ -11,11 +11,11 @@ use super::{
 };
 use crate::error;
 use crate::imap::archive::Fetched;
-use crate::model::archive::{ArchiveFormat, ArchiveReport, Candidate, Entry, FolderOutcome, Preset, Record};
+use crate::model::archive::{ArchiveFormat, ArchiveReport, Candidate, Entry, FolderOutcome, Preset};
 use crate::model::{Security, SourceSpec};
 use crate::pop::archive::PopArchiveSession;
 use crate::source::Target;
-use crate::store::archive::{ArchiveDir, io_error};
+use crate::store::archive::ArchiveDir;
 
 /// The folder a POP3 maildrop is archived as (and journaled under, with UIDVALIDITY 0:
 /// POP3 messages are keyed by UIDL alone).
@@ -108,7 +108,7 @@ pub(super) async fn pop_run(
     let progress = progress_of(report);
     let delete = !opts.keep_on_server;
     let mut marked: Vec<String> = Vec::new();
-    let mut again = ReadBack { ids: Vec::new(), kept: 0 };
+    let mut again = ReadBack::default();
     if delete {
         // Verified by an interrupted run (or its QUIT failed), or backup copies this run
         // selects: read back once more, then mark. A UIDL the server no longer lists was
@@ -116,9 +116,7 @@ pub(super) async fn pop_run(
         // client deleted it).
         let (here, gone): (Vec<Entry>, Vec<Entry>) = pending.into_iter().partition(|e| s.holds(&e.id));
         if !gone.is_empty() {
-            let ids = gone.into_iter().map(|e| e.id).collect();
-            let record = Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids };
-            dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+            dir.record_deleted(&account, POP_FOLDER, 0, gone.into_iter().map(|e| e.id).collect())?;
         }
         again = read_back_again(&mut dir, here, POP_FOLDER, "UIDL", "on the server", &mut report.notes)?;
         marked.extend(again.ids.iter().cloned());
@@ -139,11 +137,7 @@ pub(super) async fn pop_run(
             faults: &mut faults,
             progress: &progress,
         };
-        let archived = match opts.format {
-            ArchiveFormat::Mbox => run.mbox_batch(batch, 0, &mut elsewhere).await,
-            ArchiveFormat::Maildir => run.maildir_batch(batch, 0, &mut elsewhere).await,
-        }
-        .context("folder \"INBOX\"")?;
+        let archived = run.batch(batch, 0, &mut elsewhere).await.context("folder \"INBOX\"")?;
         done += batch.len() as u64;
         progress.show(POP_FOLDER, done, total, report.folders[0].archived_bytes);
         if delete {
@@ -166,9 +160,7 @@ pub(super) async fn pop_run(
         )
     })?;
     faults.at("expunged");
-    let record =
-        Record::Deleted { account: account.clone(), folder: POP_FOLDER.into(), uidvalidity: 0, ids: marked.clone() };
-    dir.record(&[record]).map_err(|e| io_error("write the journal", dir.journal_path(), &e))?;
+    dir.record_deleted(&account, POP_FOLDER, 0, marked.clone())?;
     again.count(&mut report.folders[0]);
     report.folders[0].deleted_messages += (marked.len() - again.ids.len()) as u64;
     Ok(Some(()))

@@ -220,8 +220,7 @@ impl ArchiveDir {
                     "\"{file}\" ends with messages another program appended after an interrupted run; its partial message was left in place"
                 )),
             }
-            self.record(&[Record::Commit { file, end }])
-                .map_err(|e| io_error("write the journal", self.journal.path(), &e))?;
+            self.record(&[Record::Commit { file, end }])?;
         }
         Ok(())
     }
@@ -283,16 +282,23 @@ impl ArchiveDir {
     }
 
     /// Appends records to the journal and flushes them; the state follows.
-    pub fn record(&mut self, records: &[Record]) -> io::Result<()> {
-        self.journal.append(records)?;
+    pub fn record(&mut self, records: &[Record]) -> anyhow::Result<()> {
+        self.journal.append(records).map_err(|e| io_error("write the journal", self.journal.path(), &e))?;
         for r in records {
             self.state.apply(r);
         }
         Ok(())
     }
 
-    pub fn journal_path(&self) -> &Path {
-        self.journal.path()
+    /// Journals that messages left the source: the last step of every removal.
+    pub fn record_deleted(
+        &mut self,
+        account: &str,
+        folder: &str,
+        uidvalidity: u32,
+        ids: Vec<String>,
+    ) -> anyhow::Result<()> {
+        self.record(&[Record::Deleted { account: account.to_string(), folder: folder.to_string(), uidvalidity, ids }])
     }
 }
 
