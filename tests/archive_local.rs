@@ -5,7 +5,7 @@
 //! locked mbox, and the README's sample command.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -505,6 +505,49 @@ fn killed_at_every_stage_a_rerun_ends_exactly_once_for_maildir_and_mbox_sources(
         }
     }
     eprintln!("local-source kill trials: {trials}, each ended with every message exactly once");
+}
+
+/// Copies verified and journaled by a run killed before it removed their messages, then
+/// damaged before the rerun: the rerun does not remove a message on the word of a copy
+/// that no longer reads back identical; its note says the message stays in the source (a
+/// local store has no server), and the next run archives it again, intact.
+#[test]
+fn a_copy_damaged_before_its_removal_keeps_the_message_in_the_source() {
+    const DAMAGE: &[u8] = b"\ndamaged by the test\n";
+    let sandbox = TestDir::new();
+    let root = sandbox.join("mail");
+    let l = make_maildir(&root, "damaged");
+    let src = format!("maildir:{}", root.display());
+    let dir = sandbox.join("arch");
+    let killed = aborted_at(&sandbox, &src, &dir, "maildir", "journaled:1");
+    assert_eq!(killed.status.code(), None, "killed after the first batch was journaled");
+    let mut damaged = 0;
+    walk(&dir, &mut |p| {
+        let parent = p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned());
+        if !p.strip_prefix(&dir).unwrap().starts_with(".mailsweep") && matches!(parent.as_deref(), Some("cur" | "new"))
+        {
+            std::fs::OpenOptions::new().append(true).open(p).unwrap().write_all(DAMAGE).unwrap();
+            damaged += 1;
+        }
+    });
+    assert_eq!(damaged, 2, "the first batch (--batch-size 2)");
+    let intact = || -> Vec<Vec<u8>> {
+        archive_messages(&dir, &l.originals).into_iter().filter(|m| !m.ends_with(DAMAGE)).collect()
+    };
+    let args = ["--older-than", "1y", "--format", "json", "--archive-format", "maildir"];
+
+    let again = run(&sandbox, &src, &dir, &args);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let notes = json(&again)["notes"].to_string();
+    assert_eq!(notes.matches("no longer reads back identical").count(), 2, "{notes}");
+    assert_eq!(notes.matches("it stays in the source and the next run archives it again").count(), 2, "{notes}");
+    assert!(!notes.contains("server"), "{notes}");
+    assert_once(&l.originals, &[maildir_messages(&root), intact()].concat(), "after the rerun");
+
+    let third = run(&sandbox, &src, &dir, &args);
+    assert_eq!(json(&third)["totals"]["archived_messages"], 2, "{}", text(&third.stdout));
+    assert_once(&l.originals, &[maildir_messages(&root), intact()].concat(), "after the third run");
+    assert!(sorted(intact()) == sorted(l.old_read.clone()), "the old read mail is archived, intact");
 }
 
 // ---------------------------------------------------------------------------------------

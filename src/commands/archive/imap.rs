@@ -194,7 +194,7 @@ impl FolderRun<'_, ArchiveSession> {
     /// a copy that no longer matches is forgotten (the message is then archived again
     /// like any other).
     async fn finish_pending(&mut self, uidvalidity: u32, pending: Vec<Entry>) -> Result<()> {
-        let again = read_back_again(self.dir, pending, &self.plan.name, "UID", "on the server", self.notes)?;
+        let again = read_back_again::<ArchiveSession>(self.dir, pending, &self.plan.name, self.notes)?;
         if !again.ids.is_empty() {
             self.remove(uidvalidity, &again.ids).await?;
             again.count(self.outcome);
@@ -206,6 +206,7 @@ impl FolderRun<'_, ArchiveSession> {
 impl MessageSource for ArchiveSession {
     const ID: &'static str = "UID";
     const SIZE: &'static str = "RFC822.SIZE";
+    const WHERE: &'static str = "on the server";
 
     async fn fetch_message(
         &mut self,

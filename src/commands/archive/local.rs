@@ -126,7 +126,7 @@ pub(super) async fn local_run(
         let mut remove: Vec<String> = Vec::new();
         let mut again = ReadBack::default();
         if delete {
-            again = read_back_again(&mut dir, here, &plan.name, "message", "in the source", &mut report.notes)?;
+            again = read_back_again::<LocalSource>(&mut dir, here, &plan.name, &mut report.notes)?;
             match kind {
                 LocalKind::Maildir if !again.ids.is_empty() => {
                     local_unlink(
@@ -274,6 +274,7 @@ fn local_unlink(
 impl MessageSource for LocalSource {
     const ID: &'static str = "message";
     const SIZE: &'static str = "its file size";
+    const WHERE: &'static str = "in the source";
 
     async fn fetch_message(
         &mut self,

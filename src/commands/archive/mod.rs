@@ -450,14 +450,14 @@ impl ReadBack {
 }
 
 /// Reads back each copy of `entries` before its message may leave the source; a copy
-/// that no longer matches is journaled as lost (the message stays, and is archived again
-/// like any other) and said in a note: `folder "F": the archived copy of {what} ID ...`.
-fn read_back_again(
+/// that no longer matches is journaled as lost (the message stays, and the next run
+/// archives it again like any other: this run's plan is already made and confirmed) and
+/// said in a note: `folder "F": the archived copy of UID ...` (the source `S` names its
+/// ids and where a message stays).
+fn read_back_again<S: MessageSource>(
     dir: &mut ArchiveDir,
     entries: Vec<Entry>,
     folder: &str,
-    what: &str,
-    place: &str,
     notes: &mut Vec<String>,
 ) -> Result<ReadBack> {
     let mut out = ReadBack::default();
@@ -469,8 +469,10 @@ fn read_back_again(
             }
             Err(why) => {
                 notes.push(format!(
-                    "folder \"{folder}\": the archived copy of {what} {} no longer reads back identical ({why}); it stays {place}",
-                    e.id
+                    "folder \"{folder}\": the archived copy of {} {} no longer reads back identical ({why}); it stays {} and the next run archives it again",
+                    S::ID,
+                    e.id,
+                    S::WHERE
                 ));
                 let lost = Record::Lost { account: e.account, folder: e.folder, uidvalidity: e.uidvalidity, id: e.id };
                 dir.record(&[lost])?;

@@ -118,7 +118,7 @@ pub(super) async fn pop_run(
         if !gone.is_empty() {
             dir.record_deleted(&account, POP_FOLDER, 0, gone.into_iter().map(|e| e.id).collect())?;
         }
-        again = read_back_again(&mut dir, here, POP_FOLDER, "UIDL", "on the server", &mut report.notes)?;
+        again = read_back_again::<PopArchiveSession>(&mut dir, here, POP_FOLDER, &mut report.notes)?;
         marked.extend(again.ids.iter().cloned());
     }
     s.plan_fetches(plan.candidates.iter().map(|c| c.id.as_str()));
@@ -169,6 +169,7 @@ pub(super) async fn pop_run(
 impl MessageSource for PopArchiveSession {
     const ID: &'static str = "UIDL";
     const SIZE: &'static str = "LIST size";
+    const WHERE: &'static str = "on the server";
 
     async fn fetch_message(
         &mut self,

@@ -60,20 +60,21 @@ impl<S: MessageSource> FolderRun<'_, S> {
         }
     }
 
-    /// Checks what a fetch got against what the server announced; a mismatch leaves the
-    /// message on the server.
+    /// Checks what a fetch got against what the source announced; a mismatch leaves the
+    /// message where it is.
     fn size_matches(&mut self, c: &Candidate, f: &Fetched) -> bool {
         if f.bytes == f.size {
             return true;
         }
         self.notes.push(format!(
-            "folder \"{}\": {} {} sent {} bytes but announced {} {}; it stays on the server",
+            "folder \"{}\": {} {} sent {} bytes but announced {} {}; it stays {}",
             self.plan.name,
             S::ID,
             c.id,
             f.bytes,
             S::SIZE,
-            f.size
+            f.size,
+            S::WHERE
         ));
         self.outcome.failed += 1;
         false
@@ -197,11 +198,12 @@ impl<S: MessageSource> FolderRun<'_, S> {
 
     fn unverified(&mut self, e: &Entry, why: &str) {
         self.notes.push(format!(
-            "folder \"{}\": the copy of {} {} in \"{}\" does not read back identical ({why}); it stays on the server",
+            "folder \"{}\": the copy of {} {} in \"{}\" does not read back identical ({why}); it stays {}",
             self.plan.name,
             S::ID,
             e.id,
-            e.file
+            e.file,
+            S::WHERE
         ));
         self.outcome.failed += 1;
     }
@@ -291,6 +293,8 @@ pub(crate) trait MessageSource {
     const ID: &'static str;
     /// What the source calls the size it announces.
     const SIZE: &'static str;
+    /// Where a message not archived stays ("on the server").
+    const WHERE: &'static str;
     /// Streams the message into `sink`; `None` when it is no longer there.
     async fn fetch_message(
         &mut self,
