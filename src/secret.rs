@@ -50,6 +50,18 @@ pub enum Mechanism {
     Oauthbearer,
 }
 
+impl Mechanism {
+    /// Whether the secret is an OAuth 2 access token rather than a password.
+    pub fn is_oauth(self) -> bool {
+        matches!(self, Mechanism::Xoauth2 | Mechanism::Oauthbearer)
+    }
+}
+
+/// The hint of a login the server refused with an OAuth 2 token (IMAP and POP3 alike).
+pub const OAUTH_REFUSED_HINT: &str = "check the user name and the access token: it must be current (not expired \
+                                      or revoked) and issued for this user; the password command must print a \
+                                      fresh one";
+
 /// Who logs in, as whom, with what.
 #[derive(Debug, Clone)]
 pub struct Credentials {

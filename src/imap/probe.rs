@@ -31,7 +31,8 @@ pub async fn probe(spec: &ServerSpec, net: &NetSettings, creds: &Credentials, so
     };
     let mut outcome = LoginOutcome {
         ok: false,
-        mechanism: String::new(),
+        // What the login will try, so a refusal names it too (as over POP3).
+        mechanism: session::login_mechanism(&info.capabilities, creds).map(str::to_string).unwrap_or_default(),
         login: creds.login.clone(),
         mailbox: creds.mailbox_owner().to_string(),
         message: None,

@@ -19,7 +19,7 @@ use super::wire::{self, RawResponse, State};
 use crate::error;
 use crate::model::{self, QuotaResource, QuotaRoot, Security, ServerSpec, TlsInfo};
 use crate::net::{self, NetSettings, Stream};
-use crate::secret::{Credentials, Mechanism};
+use crate::secret::{Credentials, Mechanism, OAUTH_REFUSED_HINT};
 
 type Inner = async_imap::Session<Stream>;
 
@@ -211,17 +211,33 @@ struct BearerAuth<'a> {
     creds: &'a Credentials,
     oauthbearer: bool,
     answered: bool,
+    /// The server's error report (the JSON of a second challenge), kept for the login error.
+    error: &'a std::sync::Mutex<Option<String>>,
 }
 
 impl async_imap::Authenticator for BearerAuth<'_> {
     type Response = Vec<u8>;
-    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
-        // A second challenge carries the server's JSON error: answer empty to end it.
+    fn process(&mut self, challenge: &[u8]) -> Vec<u8> {
+        // A second challenge carries the server's JSON error: answer it as the mechanism
+        // says (XOAUTH2 an empty response, OAUTHBEARER a single ^A, RFC 7628 section 3.2.3)
+        // so the server ends with NO rather than an "aborted" that hides its reason.
         if std::mem::replace(&mut self.answered, true) {
-            return if self.oauthbearer { b"\x01".to_vec() } else { Vec::new() };
+            let report: String =
+                String::from_utf8_lossy(challenge).chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            if !report.trim().is_empty()
+                && let Ok(mut e) = self.error.lock()
+            {
+                *e = Some(report.trim().to_string());
+            }
+            return oauth_error_reply(self.oauthbearer).to_vec();
         }
         sasl_response(if self.oauthbearer { "OAUTHBEARER" } else { "XOAUTH2" }, self.creds)
     }
+}
+
+/// The client's answer to an OAuth error challenge. Shared with [`super::watch`].
+pub(crate) fn oauth_error_reply(oauthbearer: bool) -> &'static [u8] {
+    if oauthbearer { b"\x01" } else { b"" }
 }
 
 /// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN):
@@ -233,7 +249,12 @@ pub(crate) fn sasl_response(mech: &str, c: &Credentials) -> Vec<u8> {
     match mech {
         "PLAIN" => format!("{}\0{}\0{secret}", c.authzid.as_deref().unwrap_or(""), c.login).into_bytes(),
         "XOAUTH2" => format!("user={owner}\x01auth=Bearer {secret}\x01\x01").into_bytes(),
-        _ => format!("n,a={owner},\x01auth=Bearer {secret}\x01\x01").into_bytes(),
+        // The GS2 header's saslname escapes ',' and '=' (RFC 5801), or a ',' in the name
+        // would end the header early.
+        _ => {
+            let owner = owner.replace('=', "=3D").replace(',', "=2C");
+            format!("n,a={owner},\x01auth=Bearer {secret}\x01\x01").into_bytes()
+        }
     }
 }
 
@@ -287,6 +308,7 @@ impl Session {
         creds: &Credentials,
     ) -> Result<Session> {
         let mech = login_mechanism(caps, creds)?;
+        let oauth_error = std::sync::Mutex::new(None);
         let client = async_imap::Client::new(stream);
         let what = || format!("logging in as {}", creds.login);
         let result = match mech {
@@ -303,14 +325,18 @@ impl Session {
                 .await?
             }
             other => {
-                let auth = BearerAuth { creds, oauthbearer: other == "OAUTHBEARER", answered: false };
+                let auth =
+                    BearerAuth { creds, oauthbearer: other == "OAUTHBEARER", answered: false, error: &oauth_error };
                 net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate(other, auth).await) })
                     .await?
             }
         };
         let inner = match result {
             Ok(s) => s,
-            Err((e, _client)) => return Err(login_error(e, spec, creds)),
+            Err((e, _client)) => {
+                let report = oauth_error.lock().ok().and_then(|mut e| e.take());
+                return Err(login_error(e, spec, creds, mech, report));
+            }
         };
         let mut session =
             Session { inner, timeout, raw_tags: 0, capabilities: Vec::new(), mechanism: mech.to_string() };
@@ -546,8 +572,12 @@ fn listed(l: wire::ListEntry) -> ListedFolder {
 fn imap_error(e: impl Into<anyhow::Error>, what: &str) -> anyhow::Error {
     let e: anyhow::Error = e.into();
     match e.downcast_ref::<async_imap::error::Error>() {
-        Some(async_imap::error::Error::No(text)) => anyhow::anyhow!("{what}: the server said NO: {text}"),
-        Some(async_imap::error::Error::Bad(text)) => anyhow::anyhow!("{what}: the server said BAD: {text}"),
+        Some(async_imap::error::Error::No(text)) => {
+            anyhow::anyhow!("{what}: the server said NO: {}", server_text(text))
+        }
+        Some(async_imap::error::Error::Bad(text)) => {
+            anyhow::anyhow!("{what}: the server said BAD: {}", server_text(text))
+        }
         Some(async_imap::error::Error::ConnectionLost) => error::failure_hint(
             format!("{what}: the server closed the connection"),
             "the server may have restarted or dropped the session; run again",
@@ -559,17 +589,105 @@ fn imap_error(e: impl Into<anyhow::Error>, what: &str) -> anyhow::Error {
     }
 }
 
-fn login_error(e: async_imap::error::Error, spec: &ServerSpec, creds: &Credentials) -> anyhow::Error {
+/// The hint of a login refused with a password (an OAuth token gets [`OAUTH_REFUSED_HINT`]).
+pub(crate) const LOGIN_HINT: &str =
+    "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)";
+
+/// A refused login names the account, the mechanism and the server's words, plus the error
+/// report an OAuth mechanism sent as a challenge (JSON such as `{"status":"401",...}`).
+fn login_error(
+    e: async_imap::error::Error,
+    spec: &ServerSpec,
+    creds: &Credentials,
+    mech: &str,
+    report: Option<String>,
+) -> anyhow::Error {
     let who = match &creds.authzid {
         Some(owner) => format!("{} (for {owner})", creds.login),
         None => creds.login.clone(),
     };
     match e {
-        async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => error::failure_hint(
-            format!("login as {who} on {}:{} refused: {}", spec.host, spec.port, text.trim()),
-            "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)",
-        ),
+        async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
+            let mut message =
+                format!("login as {who} on {}:{} with {mech} refused: {}", spec.host, spec.port, server_text(&text));
+            if let Some(report) = report {
+                message.push_str(&format!(" (server said: {})", shorten(&report)));
+            }
+            error::failure_hint(message, if creds.mechanism.is_oauth() { OAUTH_REFUSED_HINT } else { LOGIN_HINT })
+        }
         other => imap_error(other, &format!("logging in as {who}")),
+    }
+}
+
+/// The server's words in a NO or BAD as async-imap reports them (`code: Some(Alert), info:
+/// Some("text")`, Rust debug syntax): `[ALERT] text`. Anything else is returned trimmed.
+pub(crate) fn server_text(text: &str) -> String {
+    let text = text.trim();
+    let Some(rest) = text.strip_prefix("code: ") else { return text.to_string() };
+    let Some((code, info)) = rest.split_once(", info: ") else { return text.to_string() };
+    let info = match info {
+        "None" => String::new(),
+        quoted => match quoted.strip_prefix("Some(\"").and_then(|q| q.strip_suffix("\")")) {
+            Some(q) => unescape_debug(q),
+            None => return text.to_string(),
+        },
+    };
+    let code = code
+        .strip_prefix("Some(")
+        .and_then(|c| c.strip_suffix(')'))
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_alphabetic()) && !c.is_empty());
+    let code = code.map(|c| match c {
+        "ReadOnly" => "READ-ONLY".to_string(),
+        "ReadWrite" => "READ-WRITE".to_string(),
+        other => other.to_ascii_uppercase(),
+    });
+    match (code, info.trim()) {
+        (Some(c), "") => format!("[{c}]"),
+        (Some(c), i) => format!("[{c}] {i}"),
+        (None, "") => "(no text)".to_string(),
+        (None, i) => i.to_string(),
+    }
+}
+
+/// Undoes `{:?}` string escaping (`\"`, `\\`, `\n`, `\u{..}`, ...); unknown escapes stay as they are.
+fn unescape_debug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('0') => out.push('\0'),
+            Some('u') if chars.peek() == Some(&'{') => {
+                chars.next();
+                let hex: String = chars.by_ref().take_while(|&h| h != '}').collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&format!("\\u{{{hex}}}")),
+                }
+            }
+            Some(other @ ('"' | '\'' | '\\')) => out.push(other),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Server text cut to a length that fits in one error line.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &s[..cut]),
+        None => s.to_string(),
     }
 }
 
@@ -613,8 +731,76 @@ mod tests {
         assert_eq!(sasl_response("PLAIN", &c), b"alice\0admin\0pw");
         assert_eq!(sasl_response("XOAUTH2", &c), b"user=alice\x01auth=Bearer pw\x01\x01");
         assert_eq!(sasl_response("OAUTHBEARER", &c), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
-        let mut b = BearerAuth { creds: &c, oauthbearer: true, answered: false };
+        let error = std::sync::Mutex::new(None);
+        let mut b = BearerAuth { creds: &c, oauthbearer: true, answered: false, error: &error };
         assert_eq!(async_imap::Authenticator::process(&mut b, b""), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+        // GS2 saslname escaping (RFC 5801): a ',' would end the header early.
+        let odd = Credentials { login: "a,b=c".into(), authzid: None, secret: Secret::new("t"), ..c.clone() };
+        assert_eq!(sasl_response("OAUTHBEARER", &odd), b"n,a=a=2Cb=3Dc,\x01auth=Bearer t\x01\x01");
+    }
+
+    #[test]
+    fn oauth_error_challenges_are_answered_and_kept() {
+        let c = Credentials {
+            login: "alice".into(),
+            authzid: None,
+            secret: Secret::new("tok"),
+            mechanism: Mechanism::Xoauth2,
+        };
+        for (oauthbearer, reply) in [(false, &b""[..]), (true, &b"\x01"[..])] {
+            let error = std::sync::Mutex::new(None);
+            let mut b = BearerAuth { creds: &c, oauthbearer, answered: false, error: &error };
+            assert!(async_imap::Authenticator::process(&mut b, b"").ends_with(b"auth=Bearer tok\x01\x01"));
+            let json = br#"{"status":"401","schemes":"bearer","scope":"mail"}"#;
+            assert_eq!(async_imap::Authenticator::process(&mut b, json), reply);
+            assert_eq!(error.lock().unwrap().as_deref(), Some(r#"{"status":"401","schemes":"bearer","scope":"mail"}"#));
+        }
+    }
+
+    #[test]
+    fn refusals_quote_the_server_not_async_imaps_debug_text() {
+        let t = server_text(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#);
+        assert_eq!(t, "[AUTHENTICATIONFAILED] Authentication failed.");
+        assert_eq!(
+            server_text(r#"code: Some(Alert), info: Some("say \"hi\" \\ \u{e9}")"#),
+            "[ALERT] say \"hi\" \\ \u{e9}"
+        );
+        assert_eq!(server_text("code: Some(ReadOnly), info: None"), "[READ-ONLY]");
+        assert_eq!(server_text(r#"code: Some(UidNext(4)), info: Some("x")"#), "x");
+        assert_eq!(server_text("code: None, info: None"), "(no text)");
+        assert_eq!(server_text("  plain words "), "plain words");
+        assert_eq!(server_text("code: broken"), "code: broken");
+
+        let spec = ServerSpec {
+            protocol: model::Protocol::Imap,
+            security: Security::Tls,
+            host: "mail.test".into(),
+            port: 993,
+            user: "alice".into(),
+        };
+        let c = Credentials {
+            login: "alice".into(),
+            authzid: None,
+            secret: Secret::new("ya29.secret"),
+            mechanism: Mechanism::Xoauth2,
+        };
+        let no = || {
+            async_imap::error::Error::No(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#.into(),
+            )
+        };
+        let e = login_error(no(), &spec, &c, "XOAUTH2", Some(r#"{"status":"401"}"#.into()));
+        assert_eq!(
+            crate::error::one_line(&e),
+            r#"login as alice on mail.test:993 with XOAUTH2 refused: [AUTHENTICATIONFAILED] Authentication failed. (server said: {"status":"401"})"#
+        );
+        assert!(crate::error::hints(&e)[0].contains("access token"));
+        assert!(!format!("{e:?}").contains("ya29.secret"));
+        let c = Credentials { mechanism: Mechanism::Plain, ..c };
+        let e = login_error(no(), &spec, &c, "PLAIN", None);
+        assert_eq!(crate::error::hints(&e)[0], LOGIN_HINT);
+        assert!(crate::error::one_line(&e).contains("with PLAIN refused: [AUTHENTICATIONFAILED]"));
+        assert_eq!(crate::error::exit_code(&e), crate::exit::ExitCode::Critical);
     }
 
     #[test]

@@ -110,15 +110,16 @@ impl Conn {
         };
         if status.state != State::Ok {
             return Err(error::failure_hint(
-                format!("login as {} on {} refused: {}", creds.login, self.server, status.text.trim()),
-                "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)",
+                format!("login as {} on {} with {mech} refused: {}", creds.login, self.server, status.text.trim()),
+                if creds.mechanism.is_oauth() { crate::secret::OAUTH_REFUSED_HINT } else { session::LOGIN_HINT },
             ));
         }
         Ok(())
     }
 
     /// AUTHENTICATE with the response sent after the first `+` (no SASL-IR needed); a
-    /// second challenge (an OAuth error) is cancelled with `*`.
+    /// second challenge (an OAuth error) gets the mechanism's own answer, after which the
+    /// server says NO with its reason (`*` would only make it report an abort).
     async fn authenticate(&mut self, mech: &str, response: &[u8]) -> Result<Completion> {
         let tag = self.next_tag();
         self.send(format!("{tag} AUTHENTICATE {mech}\r\n").as_bytes(), "AUTHENTICATE").await?;
@@ -126,10 +127,13 @@ impl Conn {
         loop {
             match self.read("AUTHENTICATE").await? {
                 Response::Continuation(_) => {
-                    let line = if std::mem::replace(&mut answered, true) {
-                        "*".to_string()
-                    } else {
+                    let line = if !std::mem::replace(&mut answered, true) {
                         base64::engine::general_purpose::STANDARD.encode(response)
+                    } else if matches!(mech, "XOAUTH2" | "OAUTHBEARER") {
+                        let reply = session::oauth_error_reply(mech == "OAUTHBEARER");
+                        base64::engine::general_purpose::STANDARD.encode(reply)
+                    } else {
+                        "*".to_string()
                     };
                     self.send(format!("{line}\r\n").as_bytes(), "AUTHENTICATE").await?;
                 }

@@ -920,7 +920,14 @@ fn refused(method: Method, status: &StatusLine, detail: Option<String>) -> Refus
         Some(d) => format!("{status} (server said: {})", shorten(&d)),
         None => status.to_string(),
     };
-    Refused { method: Some(method), message, hint: status.hint().unwrap_or(LOGIN_HINT) }
+    // A refusal of a token ([AUTH] or no code) is about the token, not a password.
+    let auth_code = status.code.as_deref().is_none_or(|c| c.starts_with("AUTH"));
+    let hint = if matches!(method, Method::Xoauth2 | Method::Oauthbearer) && auth_code {
+        crate::secret::OAUTH_REFUSED_HINT
+    } else {
+        status.hint().unwrap_or(LOGIN_HINT)
+    };
+    Refused { method: Some(method), message, hint }
 }
 
 /// Server text cut to a length that fits in one error line.
@@ -1083,7 +1090,8 @@ mod tests {
 
         let (mut c, server) =
             session("+OK ready\r\n", vec![say(&format!("+ {json}\r\n")), say("-ERR [AUTH] no\r\n")]).await;
-        assert!(c.login(&creds(Mechanism::Oauthbearer, "tok")).await.is_err());
+        let e = c.login(&creds(Mechanism::Oauthbearer, "tok")).await.unwrap_err();
+        assert!(hints(&e)[0].contains("access token"), "{:?}", hints(&e));
         drop(c);
         assert_eq!(server.await.unwrap()[1], auth::OAUTHBEARER_ABORT);
     }

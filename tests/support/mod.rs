@@ -4,6 +4,7 @@
 //! * [`dovecot`] — `Dovecot::start()`: a private Dovecot per test (see its module docs).
 //! * [`certs`] — test CA + server leaf (good/expired/wrong-host/unknown-CA), rustls helpers.
 //! * [`fake_server`] — scripted hostile servers (stall, garbage, close after greeting, ...).
+//! * [`oauth`] — an OAuth 2 token-introspection server for Dovecot's `oauth2` passdb.
 //! * [`raw`] — tiny blocking IMAP/POP3 clients for assertions.
 //! * [`mutf7`] — IMAP modified UTF-7 encoder (Maildir++ on-disk folder names).
 //! * [`message`], [`TestDir`], [`mailsweep`] — defined here.
@@ -17,6 +18,7 @@ pub mod fake_server;
 pub mod fetchmail;
 pub mod latency;
 pub mod mutf7;
+pub mod oauth;
 pub mod proxy;
 pub mod raw;
 
