@@ -49,6 +49,15 @@ pub fn failure_hint(message: impl Into<String>, hint: impl Into<String>) -> anyh
     Problem { class: Class::Failure, message: message.into(), hint: Some(hint.into()) }.into()
 }
 
+/// A server's words cut to a length that fits in one error line (200 characters).
+pub fn shorten(s: &str) -> String {
+    const MAX: usize = 200;
+    match s.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &s[..cut]),
+        None => s.to_string(),
+    }
+}
+
 /// The exit code an error maps to.
 pub fn exit_code(err: &anyhow::Error) -> ExitCode {
     match err.chain().find_map(|e| e.downcast_ref::<Problem>()) {

@@ -55,7 +55,16 @@ impl Mechanism {
     pub fn is_oauth(self) -> bool {
         matches!(self, Mechanism::Xoauth2 | Mechanism::Oauthbearer)
     }
+
+    /// The hint of a login the server refused with this mechanism's secret.
+    pub fn refused_hint(self) -> &'static str {
+        if self.is_oauth() { OAUTH_REFUSED_HINT } else { PASSWORD_REFUSED_HINT }
+    }
 }
+
+/// The hint of a login the server refused with a password (IMAP and POP3 alike).
+pub const PASSWORD_REFUSED_HINT: &str =
+    "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)";
 
 /// The hint of a login the server refused with an OAuth 2 token (IMAP and POP3 alike).
 pub const OAUTH_REFUSED_HINT: &str = "check the user name and the access token: it must be current (not expired \

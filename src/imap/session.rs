@@ -19,7 +19,7 @@ use super::wire::{self, RawResponse, State};
 use crate::error;
 use crate::model::{self, QuotaResource, QuotaRoot, Security, ServerSpec, TlsInfo};
 use crate::net::{self, NetSettings, Stream};
-use crate::secret::{Credentials, Mechanism, OAUTH_REFUSED_HINT};
+use crate::secret::{Credentials, Mechanism};
 
 type Inner = async_imap::Session<Stream>;
 
@@ -589,10 +589,6 @@ fn imap_error(e: impl Into<anyhow::Error>, what: &str) -> anyhow::Error {
     }
 }
 
-/// The hint of a login refused with a password (an OAuth token gets [`OAUTH_REFUSED_HINT`]).
-pub(crate) const LOGIN_HINT: &str =
-    "check the user name and the password (password_command, MAILSWEEP_PASSWORD or the prompt)";
-
 /// A refused login names the account, the mechanism and the server's words, plus the error
 /// report an OAuth mechanism sent as a challenge (JSON such as `{"status":"401",...}`).
 fn login_error(
@@ -611,9 +607,9 @@ fn login_error(
             let mut message =
                 format!("login as {who} on {}:{} with {mech} refused: {}", spec.host, spec.port, server_text(&text));
             if let Some(report) = report {
-                message.push_str(&format!(" (server said: {})", shorten(&report)));
+                message.push_str(&format!(" (server said: {})", error::shorten(&report)));
             }
-            error::failure_hint(message, if creds.mechanism.is_oauth() { OAUTH_REFUSED_HINT } else { LOGIN_HINT })
+            error::failure_hint(message, creds.mechanism.refused_hint())
         }
         other => imap_error(other, &format!("logging in as {who}")),
     }
@@ -680,15 +676,6 @@ fn unescape_debug(s: &str) -> String {
         }
     }
     out
-}
-
-/// Server text cut to a length that fits in one error line.
-fn shorten(s: &str) -> String {
-    const MAX: usize = 200;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &s[..cut]),
-        None => s.to_string(),
-    }
 }
 
 /// Shares a TLS config between sessions of one run.
@@ -798,7 +785,7 @@ mod tests {
         assert!(!format!("{e:?}").contains("ya29.secret"));
         let c = Credentials { mechanism: Mechanism::Plain, ..c };
         let e = login_error(no(), &spec, &c, "PLAIN", None);
-        assert_eq!(crate::error::hints(&e)[0], LOGIN_HINT);
+        assert_eq!(crate::error::hints(&e)[0], crate::secret::PASSWORD_REFUSED_HINT);
         assert!(crate::error::one_line(&e).contains("with PLAIN refused: [AUTHENTICATIONFAILED]"));
         assert_eq!(crate::error::exit_code(&e), crate::exit::ExitCode::Critical);
     }

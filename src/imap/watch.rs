@@ -111,7 +111,7 @@ impl Conn {
         if status.state != State::Ok {
             return Err(error::failure_hint(
                 format!("login as {} on {} with {mech} refused: {}", creds.login, self.server, status.text.trim()),
-                if creds.mechanism.is_oauth() { crate::secret::OAUTH_REFUSED_HINT } else { session::LOGIN_HINT },
+                creds.mechanism.refused_hint(),
             ));
         }
         Ok(())

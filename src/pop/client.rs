@@ -226,7 +226,6 @@ struct Refused {
     hint: &'static str,
 }
 
-const LOGIN_HINT: &str = "check the login name and the password (or token)";
 const MECHANISM_HINT: &str = "probe shows the login methods the server offers; set another mechanism for this account";
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
@@ -263,7 +262,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
                     "{}:{} does not greet like a POP3 server: \"{}\"",
                     spec.host,
                     spec.port,
-                    shorten(&printable(&line))
+                    crate::error::shorten(&printable(&line))
                 ),
                 "check the port: pop3s:// uses 995 and pop3:// 110 (993 and 143 are IMAP's)",
             ));
@@ -814,7 +813,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
             if first_bad.is_none()
                 && let Err(why) = each(content)
             {
-                first_bad = Some((shorten(&printable(content)), why));
+                first_bad = Some((crate::error::shorten(&printable(content)), why));
             }
         }
         match first_bad {
@@ -883,7 +882,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
 
     fn unreadable(&mut self, what: &str, line: &[u8]) -> anyhow::Error {
         let e = error::failure_hint(
-            format!("{} sent something that is not POP3 as {what}: \"{}\"", self.spec.host, shorten(&printable(line))),
+            format!(
+                "{} sent something that is not POP3 as {what}: \"{}\"",
+                self.spec.host,
+                crate::error::shorten(&printable(line))
+            ),
             "the server is not speaking POP3 properly; check the host and port",
         );
         self.broke(e)
@@ -917,7 +920,7 @@ fn label_for(spec: &ServerSpec, user: &str) -> String {
 
 fn refused(method: Method, status: &StatusLine, detail: Option<String>) -> Refused {
     let message = match detail {
-        Some(d) => format!("{status} (server said: {})", shorten(&d)),
+        Some(d) => format!("{status} (server said: {})", crate::error::shorten(&d)),
         None => status.to_string(),
     };
     // A refusal of a token ([AUTH] or no code) is about the token, not a password.
@@ -925,18 +928,9 @@ fn refused(method: Method, status: &StatusLine, detail: Option<String>) -> Refus
     let hint = if matches!(method, Method::Xoauth2 | Method::Oauthbearer) && auth_code {
         crate::secret::OAUTH_REFUSED_HINT
     } else {
-        status.hint().unwrap_or(LOGIN_HINT)
+        status.hint().unwrap_or(crate::secret::PASSWORD_REFUSED_HINT)
     };
     Refused { method: Some(method), message, hint }
-}
-
-/// Server text cut to a length that fits in one error line.
-fn shorten(s: &str) -> String {
-    const MAX: usize = 200;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &s[..cut]),
-        None => s.to_string(),
-    }
 }
 
 #[cfg(test)]

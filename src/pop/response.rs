@@ -27,7 +27,7 @@ impl StatusLine {
         Some(match (top, code) {
             (_, "SYS/TEMP") => "the server reports a temporary problem; try again later",
             (_, "SYS/PERM") => "the server reports a lasting problem on its side; tell its administrator",
-            ("AUTH", _) => "check the login name and the password (or token)",
+            ("AUTH", _) => crate::secret::PASSWORD_REFUSED_HINT,
             ("IN-USE", _) => {
                 "another session holds the mailbox (a mail client checking it right now?); try again in a minute"
             }
