@@ -105,9 +105,7 @@ async fn local(
     source: String,
 ) -> Result<(AttachmentsReport, Counts)> {
     let (root, filter) = (root.to_path_buf(), filter.clone());
-    tokio::task::spawn_blocking(move || store::attachments::scan_keeping(kind, &root, &filter, keep, source))
-        .await
-        .context("the local store scan stopped unexpectedly")?
+    store::scan_off_runtime(move || store::attachments::scan_keeping(kind, &root, &filter, keep, source)).await
 }
 
 #[cfg(test)]

@@ -73,9 +73,7 @@ async fn search(
 
 async fn local(kind: store::LocalKind, root: &std::path::Path, scope: &Scope, source: String) -> Result<BouncesReport> {
     let (root, scope) = (root.to_path_buf(), scope.clone());
-    tokio::task::spawn_blocking(move || store::bounces::scan(kind, &root, &scope, source))
-        .await
-        .context("the local store scan stopped unexpectedly")?
+    store::scan_off_runtime(move || store::bounces::scan(kind, &root, &scope, source)).await
 }
 
 #[cfg(test)]

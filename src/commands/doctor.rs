@@ -281,7 +281,7 @@ async fn local<T: Send + 'static>(
     scan: impl FnOnce(store::LocalKind, &std::path::Path) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let root = root.to_path_buf();
-    tokio::task::spawn_blocking(move || scan(kind, &root)).await.context("the local store scan stopped unexpectedly")?
+    store::scan_off_runtime(move || scan(kind, &root)).await
 }
 
 /// The POP3 server's EXPIRE: the source itself when it is POP3, else `--pop3`.

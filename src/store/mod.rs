@@ -42,15 +42,24 @@ pub struct Scan {
     pub notes: Vec<String>,
 }
 
-/// The `usage` report of a local store. The scan runs on tokio's blocking pool.
+/// Runs a scan of a local store on tokio's blocking pool: it reads files, which must not
+/// hold up the runtime.
+pub async fn scan_off_runtime<T: Send + 'static>(
+    scan: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(scan).await.context("the local store scan stopped unexpectedly")?
+}
+
+/// The `usage` report of a local store.
 pub async fn usage(kind: LocalKind, root: &Path, source_label: String) -> anyhow::Result<UsageReport> {
     let root = root.to_path_buf();
-    let scan = tokio::task::spawn_blocking(move || match kind {
-        LocalKind::Maildir => maildir::scan(&root),
-        LocalKind::Mbox => mbox::scan(&root),
+    let scan = scan_off_runtime(move || {
+        Ok(match kind {
+            LocalKind::Maildir => maildir::scan(&root)?,
+            LocalKind::Mbox => mbox::scan(&root)?,
+        })
     })
-    .await
-    .context("the local store scan stopped unexpectedly")??;
+    .await?;
     Ok(report(scan, source_label))
 }
 
