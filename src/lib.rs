@@ -2,7 +2,8 @@
 //!
 //! The architecture in a few lines (dependencies point downwards only):
 //! - [`cli`] parses arguments; [`commands`] runs one subcommand each (thin orchestration).
-//! - [`config`] and [`secret`] say which accounts exist and where their secrets come from.
+//! - [`config`] and [`secret`] say which accounts exist and where their secrets come from;
+//!   [`sasl`] builds the login messages that carry them, for IMAP and POP3 alike.
 //! - [`source`] opens any source (server or local store) and turns it into model values.
 //! - [`imap`], [`pop`], [`net`] are the protocol adapters; [`store`] reads local Maildir/mbox.
 //! - [`logs`] reads Dovecot server logs (plain, gzip, stdin) into per-client session timelines.
@@ -27,6 +28,7 @@ pub mod model;
 pub mod net;
 pub mod pop;
 pub mod report;
+pub mod sasl;
 pub mod secret;
 pub mod source;
 pub mod store;

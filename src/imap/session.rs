@@ -19,6 +19,7 @@ use super::wire::{self, RawResponse, State};
 use crate::error;
 use crate::model::{self, QuotaResource, QuotaRoot, Security, ServerSpec, TlsInfo};
 use crate::net::{self, NetSettings, Stream};
+use crate::sasl;
 use crate::secret::{Credentials, Mechanism};
 
 type Inner = async_imap::Session<Stream>;
@@ -202,13 +203,14 @@ struct PlainAuth<'a>(&'a Credentials);
 impl async_imap::Authenticator for PlainAuth<'_> {
     type Response = Vec<u8>;
     fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
-        sasl_response("PLAIN", self.0)
+        sasl::plain(self.0.authzid.as_deref(), &self.0.login, self.0.secret.expose())
     }
 }
 
 /// OAuth 2 bearer tokens (XOAUTH2, or OAUTHBEARER per RFC 7628).
 struct BearerAuth<'a> {
     creds: &'a Credentials,
+    spec: &'a ServerSpec,
     oauthbearer: bool,
     answered: bool,
     /// The server's error report (the JSON of a second challenge), kept for the login error.
@@ -229,32 +231,21 @@ impl async_imap::Authenticator for BearerAuth<'_> {
             {
                 *e = Some(report.trim().to_string());
             }
-            return oauth_error_reply(self.oauthbearer).to_vec();
+            return sasl::oauth_error_reply(self.oauthbearer).to_vec();
         }
-        sasl_response(if self.oauthbearer { "OAUTHBEARER" } else { "XOAUTH2" }, self.creds)
+        sasl_response(if self.oauthbearer { "OAUTHBEARER" } else { "XOAUTH2" }, self.creds, self.spec)
     }
 }
 
-/// The client's answer to an OAuth error challenge. Shared with [`super::watch`].
-pub(crate) fn oauth_error_reply(oauthbearer: bool) -> &'static [u8] {
-    if oauthbearer { b"\x01" } else { b"" }
-}
-
-/// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN):
-/// PLAIN is authzid NUL authcid NUL password; XOAUTH2 and OAUTHBEARER (RFC 7628) carry the
-/// token for the mailbox owner. Shared with the watch connection ([`super::watch`]).
-pub(crate) fn sasl_response(mech: &str, c: &Credentials) -> Vec<u8> {
+/// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN), for
+/// the mailbox owner with the OAuth mechanisms ([`crate::sasl`]). Shared with the watch
+/// connection ([`super::watch`]).
+pub(crate) fn sasl_response(mech: &str, c: &Credentials, spec: &ServerSpec) -> Vec<u8> {
     let secret = c.secret.expose();
-    let owner = c.mailbox_owner();
     match mech {
-        "PLAIN" => format!("{}\0{}\0{secret}", c.authzid.as_deref().unwrap_or(""), c.login).into_bytes(),
-        "XOAUTH2" => format!("user={owner}\x01auth=Bearer {secret}\x01\x01").into_bytes(),
-        // The GS2 header's saslname escapes ',' and '=' (RFC 5801), or a ',' in the name
-        // would end the header early.
-        _ => {
-            let owner = owner.replace('=', "=3D").replace(',', "=2C");
-            format!("n,a={owner},\x01auth=Bearer {secret}\x01\x01").into_bytes()
-        }
+        "PLAIN" => sasl::plain(c.authzid.as_deref(), &c.login, secret),
+        "XOAUTH2" => sasl::xoauth2(c.mailbox_owner(), secret),
+        _ => sasl::oauthbearer(c.mailbox_owner(), &spec.host, spec.port, secret),
     }
 }
 
@@ -325,8 +316,13 @@ impl Session {
                 .await?
             }
             other => {
-                let auth =
-                    BearerAuth { creds, oauthbearer: other == "OAUTHBEARER", answered: false, error: &oauth_error };
+                let auth = BearerAuth {
+                    creds,
+                    spec,
+                    oauthbearer: other == "OAUTHBEARER",
+                    answered: false,
+                    error: &oauth_error,
+                };
                 net::deadline(timeout, what, async { Ok::<_, anyhow::Error>(client.authenticate(other, auth).await) })
                     .await?
             }
@@ -715,15 +711,25 @@ mod tests {
         };
         let mut p = PlainAuth(&c);
         assert_eq!(async_imap::Authenticator::process(&mut p, b""), b"alice\0admin\0pw");
-        assert_eq!(sasl_response("PLAIN", &c), b"alice\0admin\0pw");
-        assert_eq!(sasl_response("XOAUTH2", &c), b"user=alice\x01auth=Bearer pw\x01\x01");
-        assert_eq!(sasl_response("OAUTHBEARER", &c), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
+        let spec = spec();
+        assert_eq!(sasl_response("PLAIN", &c, &spec), b"alice\0admin\0pw");
+        // The OAuth mechanisms name the mailbox owner.
+        assert_eq!(sasl_response("XOAUTH2", &c, &spec), b"user=alice\x01auth=Bearer pw\x01\x01");
+        let bearer = b"n,a=alice,\x01host=mail.test\x01port=993\x01auth=Bearer pw\x01\x01";
+        assert_eq!(sasl_response("OAUTHBEARER", &c, &spec), bearer);
         let error = std::sync::Mutex::new(None);
-        let mut b = BearerAuth { creds: &c, oauthbearer: true, answered: false, error: &error };
-        assert_eq!(async_imap::Authenticator::process(&mut b, b""), b"n,a=alice,\x01auth=Bearer pw\x01\x01");
-        // GS2 saslname escaping (RFC 5801): a ',' would end the header early.
-        let odd = Credentials { login: "a,b=c".into(), authzid: None, secret: Secret::new("t"), ..c.clone() };
-        assert_eq!(sasl_response("OAUTHBEARER", &odd), b"n,a=a=2Cb=3Dc,\x01auth=Bearer t\x01\x01");
+        let mut b = BearerAuth { creds: &c, spec: &spec, oauthbearer: true, answered: false, error: &error };
+        assert_eq!(async_imap::Authenticator::process(&mut b, b""), bearer);
+    }
+
+    fn spec() -> ServerSpec {
+        ServerSpec {
+            protocol: model::Protocol::Imap,
+            security: Security::Tls,
+            host: "mail.test".into(),
+            port: 993,
+            user: "alice".into(),
+        }
     }
 
     #[test]
@@ -736,7 +742,8 @@ mod tests {
         };
         for (oauthbearer, reply) in [(false, &b""[..]), (true, &b"\x01"[..])] {
             let error = std::sync::Mutex::new(None);
-            let mut b = BearerAuth { creds: &c, oauthbearer, answered: false, error: &error };
+            let spec = spec();
+            let mut b = BearerAuth { creds: &c, spec: &spec, oauthbearer, answered: false, error: &error };
             assert!(async_imap::Authenticator::process(&mut b, b"").ends_with(b"auth=Bearer tok\x01\x01"));
             let json = br#"{"status":"401","schemes":"bearer","scope":"mail"}"#;
             assert_eq!(async_imap::Authenticator::process(&mut b, json), reply);
@@ -758,13 +765,7 @@ mod tests {
         assert_eq!(server_text("  plain words "), "plain words");
         assert_eq!(server_text("code: broken"), "code: broken");
 
-        let spec = ServerSpec {
-            protocol: model::Protocol::Imap,
-            security: Security::Tls,
-            host: "mail.test".into(),
-            port: 993,
-            user: "alice".into(),
-        };
+        let spec = spec();
         let c = Credentials {
             login: "alice".into(),
             authzid: None,

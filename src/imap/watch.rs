@@ -75,7 +75,7 @@ impl Conn {
             capabilities: info.capabilities,
             server: format!("{}:{}", spec.host, spec.port),
         };
-        c.login(creds).await?;
+        c.login(creds, spec).await?;
         let mut caps = Vec::new();
         c.command("CAPABILITY", |r| {
             if let Response::Data(v) = r
@@ -93,7 +93,7 @@ impl Conn {
         self.capabilities.iter().any(|c| c.eq_ignore_ascii_case(cap))
     }
 
-    async fn login(&mut self, creds: &Credentials) -> Result<()> {
+    async fn login(&mut self, creds: &Credentials, spec: &ServerSpec) -> Result<()> {
         let mech = session::login_mechanism(&self.capabilities, creds)?;
         let status = if mech == "LOGIN" {
             let (Ok(user), Ok(pass)) =
@@ -106,7 +106,7 @@ impl Conn {
             };
             self.command_quiet(&format!("LOGIN {user} {pass}"), "LOGIN").await?
         } else {
-            self.authenticate(mech, &session::sasl_response(mech, creds)).await?
+            self.authenticate(mech, &session::sasl_response(mech, creds, spec)).await?
         };
         if status.state != State::Ok {
             return Err(error::failure_hint(
@@ -130,7 +130,7 @@ impl Conn {
                     let line = if !std::mem::replace(&mut answered, true) {
                         base64::engine::general_purpose::STANDARD.encode(response)
                     } else if matches!(mech, "XOAUTH2" | "OAUTHBEARER") {
-                        let reply = session::oauth_error_reply(mech == "OAUTHBEARER");
+                        let reply = crate::sasl::oauth_error_reply(mech == "OAUTHBEARER");
                         base64::engine::general_purpose::STANDARD.encode(reply)
                     } else {
                         "*".to_string()

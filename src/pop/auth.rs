@@ -108,37 +108,15 @@ fn offered_note(caps: &[String]) -> String {
     }
 }
 
-/// SASL PLAIN: base64(authzid NUL login NUL password).
-pub fn plain(authzid: Option<&str>, login: &str, password: &str) -> String {
-    let raw = format!("{}\0{login}\0{password}", authzid.unwrap_or(""));
-    BASE64.encode(raw)
-}
-
-pub fn base64(s: &str) -> String {
-    BASE64.encode(s)
+/// A SASL message ([`crate::sasl`]) or a LOGIN step as POP3 sends it.
+pub fn base64(b: impl AsRef<[u8]>) -> String {
+    BASE64.encode(b)
 }
 
 /// Decodes a server challenge for display; `None` when it is not base64.
 pub fn decode_challenge(b64: &str) -> Option<String> {
     BASE64.decode(b64.trim()).ok().map(|b| super::response::printable(&b))
 }
-
-/// SASL XOAUTH2 (Google / Microsoft): `user=LOGIN ^A auth=Bearer TOKEN ^A ^A`.
-pub fn xoauth2(login: &str, token: &str) -> String {
-    BASE64.encode(format!("user={login}\x01auth=Bearer {token}\x01\x01"))
-}
-
-/// SASL OAUTHBEARER (RFC 7628 section 3.1): a GS2 header naming the user, then
-/// host, port and the bearer token.
-pub fn oauthbearer(login: &str, host: &str, port: u16, token: &str) -> String {
-    // GS2 saslname escaping (RFC 5801): ',' and '=' are escaped.
-    let user = login.replace('=', "=3D").replace(',', "=2C");
-    BASE64.encode(format!("n,a={user},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01"))
-}
-
-/// The client's answer to an OAUTHBEARER error challenge (RFC 7628 section 3.2.3): a
-/// single ^A, after which the server sends its final -ERR.
-pub const OAUTHBEARER_ABORT: &str = "AQ==";
 
 /// APOP digest: lower-case hex MD5 of the timestamp (brackets included) and the secret.
 pub fn apop_digest(stamp: &str, password: &str) -> String {
@@ -198,20 +176,8 @@ mod tests {
 
     #[test]
     fn encodings() {
-        assert_eq!(plain(None, "alice", "secret"), "AGFsaWNlAHNlY3JldA==");
-        let raw = BASE64.decode(plain(Some("alice"), "admin", "pw")).unwrap();
-        assert_eq!(raw, b"alice\0admin\0pw");
-        let raw = BASE64.decode(xoauth2("someuser@example.com", "ya29.tok")).unwrap();
-        assert_eq!(raw, b"user=someuser@example.com\x01auth=Bearer ya29.tok\x01\x01");
-        // RFC 7628 section 4.1, with POP3's port.
-        let raw = BASE64.decode(oauthbearer("user@example.com", "server.example.com", 110, "vF9dft4q")).unwrap();
-        assert_eq!(
-            raw,
-            b"n,a=user@example.com,\x01host=server.example.com\x01port=110\x01auth=Bearer vF9dft4q\x01\x01"
-        );
-        let raw = BASE64.decode(oauthbearer("a,b=c", "h", 1, "t")).unwrap();
-        assert!(raw.starts_with(b"n,a=a=2Cb=3Dc,\x01"));
-        assert_eq!(BASE64.decode(OAUTHBEARER_ABORT).unwrap(), b"\x01");
+        assert_eq!(base64(crate::sasl::plain(None, "alice", "secret")), "AGFsaWNlAHNlY3JldA==");
+        assert_eq!(base64(crate::sasl::oauth_error_reply(true)), "AQ==");
         assert_eq!(decode_challenge("VXNlcm5hbWU6").as_deref(), Some("Username:"));
         assert_eq!(decode_challenge("not base64!"), None);
     }

@@ -29,6 +29,7 @@ use crate::error;
 use crate::model::probe::LoginOutcome;
 use crate::model::{Security, ServerSpec, SourceSpec, TlsInfo};
 use crate::net::{self, NetSettings, Stream, deadline};
+use crate::sasl;
 use crate::secret::Credentials;
 
 /// The longest line accepted (status, CAPA, LIST, UIDL), line ending excluded.
@@ -399,7 +400,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
                 (self.command(&format!("APOP {} {digest}", creds.login), "APOP").await?, None)
             }
             Method::Plain => {
-                let ir = auth::plain(creds.authzid.as_deref(), &creds.login, secret);
+                let ir = auth::base64(sasl::plain(creds.authzid.as_deref(), &creds.login, secret));
                 self.sasl("PLAIN", Some(ir), VecDeque::new()).await?
             }
             Method::Login => {
@@ -409,12 +410,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
             Method::Xoauth2 => {
                 // On failure the server sends its error as a challenge and waits for an
                 // empty response before its -ERR.
-                let ir = auth::xoauth2(&creds.login, secret);
-                self.sasl("XOAUTH2", Some(ir), VecDeque::from([String::new()])).await?
+                let ir = auth::base64(sasl::xoauth2(&creds.login, secret));
+                self.sasl("XOAUTH2", Some(ir), VecDeque::from([auth::base64(sasl::oauth_error_reply(false))])).await?
             }
             Method::Oauthbearer => {
-                let ir = auth::oauthbearer(&creds.login, &self.spec.host, self.spec.port, secret);
-                self.sasl("OAUTHBEARER", Some(ir), VecDeque::from([auth::OAUTHBEARER_ABORT.to_string()])).await?
+                let ir = auth::base64(sasl::oauthbearer(&creds.login, &self.spec.host, self.spec.port, secret));
+                self.sasl("OAUTHBEARER", Some(ir), VecDeque::from([auth::base64(sasl::oauth_error_reply(true))]))
+                    .await?
             }
         };
         // Only the OAuth mechanisms send an error report as a challenge; the other
@@ -1041,7 +1043,10 @@ mod tests {
             ("admin", "alice", "PLAIN")
         );
         drop(c);
-        assert_eq!(server.await.unwrap()[1], format!("AUTH PLAIN {}", auth::plain(Some("alice"), "admin", "pw")));
+        assert_eq!(
+            server.await.unwrap()[1],
+            format!("AUTH PLAIN {}", auth::base64(sasl::plain(Some("alice"), "admin", "pw")))
+        );
     }
 
     #[tokio::test]
@@ -1050,7 +1055,7 @@ mod tests {
         let (mut c, server) = session("+OK ready\r\n", vec![say("+ \r\n"), say("+OK Logged in.\r\n")]).await;
         assert!(c.login(&creds(Mechanism::Xoauth2, &token)).await.unwrap().ok);
         drop(c);
-        assert_eq!(server.await.unwrap(), ["AUTH XOAUTH2".to_string(), auth::xoauth2("alice", &token)]);
+        assert_eq!(server.await.unwrap(), ["AUTH XOAUTH2".to_string(), auth::base64(sasl::xoauth2("alice", &token))]);
     }
 
     #[tokio::test]
@@ -1087,7 +1092,7 @@ mod tests {
         let e = c.login(&creds(Mechanism::Oauthbearer, "tok")).await.unwrap_err();
         assert!(hints(&e)[0].contains("access token"), "{:?}", hints(&e));
         drop(c);
-        assert_eq!(server.await.unwrap()[1], auth::OAUTHBEARER_ABORT);
+        assert_eq!(server.await.unwrap()[1], "AQ==", "a single ^A");
     }
 
     #[tokio::test]
