@@ -1,11 +1,11 @@
 //! `mailsweep archive`: move old mail to local archives, verified before anything leaves
-//! the server, resumable, safe for cron.
+//! the source (a server or a local store), resumable, safe for cron.
 //!
 //! The order for every batch is the whole point of this module:
 //! 1. fetch (streamed, 1 MiB partial fetches) → write into the archive;
 //! 2. flush to the disk (file and directory fsync);
-//! 3. read back and compare with what the server sent (SHA-256, and the byte count
-//!    against RFC822.SIZE);
+//! 3. read back and compare with what the source gave (SHA-256, and the byte count
+//!    against the size it announced: RFC822.SIZE, the POP3 LIST size, the file's size);
 //! 4. record the verified copies in the journal (fsynced);
 //! 5. only then remove exactly those messages from the source, each route its own way
 //!    (see the routes below), and journal the removal.
