@@ -237,15 +237,15 @@ impl async_imap::Authenticator for BearerAuth<'_> {
     }
 }
 
-/// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN), for
-/// the mailbox owner with the OAuth mechanisms ([`crate::sasl`]). Shared with the watch
-/// connection ([`super::watch`]).
+/// The SASL initial response of `mech` (returned by [`login_mechanism`], not LOGIN; see
+/// [`crate::sasl`]). The OAuth mechanisms name the login, as over POP3: an admin audit
+/// needs PLAIN. Shared with the watch connection ([`super::watch`]).
 pub(crate) fn sasl_response(mech: &str, c: &Credentials, spec: &ServerSpec) -> Vec<u8> {
     let secret = c.secret.expose();
     match mech {
         "PLAIN" => sasl::plain(c.authzid.as_deref(), &c.login, secret),
-        "XOAUTH2" => sasl::xoauth2(c.mailbox_owner(), secret),
-        _ => sasl::oauthbearer(c.mailbox_owner(), &spec.host, spec.port, secret),
+        "XOAUTH2" => sasl::xoauth2(&c.login, secret),
+        _ => sasl::oauthbearer(&c.login, &spec.host, spec.port, secret),
     }
 }
 
@@ -713,7 +713,7 @@ mod tests {
         assert_eq!(async_imap::Authenticator::process(&mut p, b""), b"alice\0admin\0pw");
         let spec = spec();
         assert_eq!(sasl_response("PLAIN", &c, &spec), b"alice\0admin\0pw");
-        // The OAuth mechanisms name the mailbox owner.
+        let c = Credentials { login: "alice".into(), authzid: None, ..c };
         assert_eq!(sasl_response("XOAUTH2", &c, &spec), b"user=alice\x01auth=Bearer pw\x01\x01");
         let bearer = b"n,a=alice,\x01host=mail.test\x01port=993\x01auth=Bearer pw\x01\x01";
         assert_eq!(sasl_response("OAUTHBEARER", &c, &spec), bearer);
