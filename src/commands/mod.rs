@@ -59,13 +59,12 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }
 
-/// Writes a rendered report to stdout in one go (a broken pipe surfaces as an error
-/// that main turns into exit 0).
+/// Writes a rendered report to stdout as it is rendered, through one buffer: a big report
+/// (the JSON of thousands of attachments) is not held whole. A broken pipe surfaces as an
+/// error that main turns into exit 0.
 fn emit(render: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let mut buf = Vec::new();
-    render(&mut buf)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(&buf)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    render(&mut out)?;
     out.flush()?;
     Ok(())
 }
