@@ -38,6 +38,11 @@ impl Method {
             Method::Oauthbearer => "OAUTHBEARER",
         }
     }
+
+    /// Whether the secret is an OAuth 2 access token.
+    pub fn is_oauth(self) -> bool {
+        matches!(self, Method::Xoauth2 | Method::Oauthbearer)
+    }
 }
 
 /// Why a login cannot even be tried.

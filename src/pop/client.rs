@@ -263,7 +263,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
                     "{}:{} does not greet like a POP3 server: \"{}\"",
                     spec.host,
                     spec.port,
-                    crate::error::shorten(&printable(&line))
+                    error::shorten(&printable(&line))
                 ),
                 "check the port: pop3s:// uses 995 and pop3:// 110 (993 and 143 are IMAP's)",
             ));
@@ -421,7 +421,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
         };
         // Only the OAuth mechanisms send an error report as a challenge; the other
         // challenges ("Password:") say nothing about a failure.
-        let detail = detail.filter(|_| matches!(method, Method::Xoauth2 | Method::Oauthbearer));
+        let detail = detail.filter(|_| method.is_oauth());
         if status.ok { Ok(Ok(method)) } else { Ok(Err(refused(method, &status, detail))) }
     }
 
@@ -815,7 +815,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
             if first_bad.is_none()
                 && let Err(why) = each(content)
             {
-                first_bad = Some((crate::error::shorten(&printable(content)), why));
+                first_bad = Some((error::shorten(&printable(content)), why));
             }
         }
         match first_bad {
@@ -887,7 +887,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3Client<S> {
             format!(
                 "{} sent something that is not POP3 as {what}: \"{}\"",
                 self.spec.host,
-                crate::error::shorten(&printable(line))
+                error::shorten(&printable(line))
             ),
             "the server is not speaking POP3 properly; check the host and port",
         );
@@ -922,12 +922,12 @@ fn label_for(spec: &ServerSpec, user: &str) -> String {
 
 fn refused(method: Method, status: &StatusLine, detail: Option<String>) -> Refused {
     let message = match detail {
-        Some(d) => format!("{status} (server said: {})", crate::error::shorten(&d)),
+        Some(d) => format!("{status} (server said: {})", error::shorten(&d)),
         None => status.to_string(),
     };
     // A refusal of a token ([AUTH] or no code) is about the token, not a password.
     let auth_code = status.code.as_deref().is_none_or(|c| c.starts_with("AUTH"));
-    let hint = if matches!(method, Method::Xoauth2 | Method::Oauthbearer) && auth_code {
+    let hint = if method.is_oauth() && auth_code {
         crate::secret::OAUTH_REFUSED_HINT
     } else {
         status.hint().unwrap_or(crate::secret::PASSWORD_REFUSED_HINT)
