@@ -600,15 +600,23 @@ fn login_error(
     };
     match e {
         async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text) => {
-            let mut message =
-                format!("login as {who} on {}:{} with {mech} refused: {}", spec.host, spec.port, server_text(&text));
+            let mut words = server_text(&text);
             if let Some(report) = report {
-                message.push_str(&format!(" (server said: {})", error::shorten(&report)));
+                words.push_str(&format!(" (server said: {})", error::shorten(&report)));
             }
-            error::failure_hint(message, creds.mechanism.refused_hint())
+            login_refused(&who, &format!("{}:{}", spec.host, spec.port), mech, &words, creds)
         }
         other => imap_error(other, &format!("logging in as {who}")),
     }
+}
+
+/// The error of a refused login (here and on the watch connection, [`super::watch`]): who,
+/// where, how, the server's words, and the hint the kind of secret calls for.
+pub(crate) fn login_refused(who: &str, server: &str, mech: &str, words: &str, creds: &Credentials) -> anyhow::Error {
+    error::failure_hint(
+        format!("login as {who} on {server} with {mech} refused: {words}"),
+        creds.mechanism.refused_hint(),
+    )
 }
 
 /// The server's words in a NO or BAD as async-imap reports them (`code: Some(Alert), info:

@@ -109,10 +109,7 @@ impl Conn {
             self.authenticate(mech, &session::sasl_response(mech, creds, spec)).await?
         };
         if status.state != State::Ok {
-            return Err(error::failure_hint(
-                format!("login as {} on {} with {mech} refused: {}", creds.login, self.server, status.text.trim()),
-                creds.mechanism.refused_hint(),
-            ));
+            return Err(session::login_refused(&creds.login, &self.server, mech, status.text.trim(), creds));
         }
         Ok(())
     }
